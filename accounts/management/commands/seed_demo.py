@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (fictional, marked as demo). Safe to run again: nothing duplicates."
+
+    def handle(self, *args, **options):
+        organisations, people = seed_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(organisations)} organisations, {len(people)} people."
+            )
+        )
+        self.stdout.write(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
+        for email, slug, role, _name, is_moderator in PEOPLE:
+            label = (
+                "moderator"
+                if is_moderator
+                else ("organisation admin" if role == "admin" else "member")
+            )
+            self.stdout.write(f"  {email:<24} {label:<20} {slug}")
+        self.stdout.write(
+            "Moderators and organisation admins are asked to set up two-factor authentication "
+            "(any TOTP app) when they first sign in."
+        )

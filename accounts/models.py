@@ -1,0 +1,156 @@
+"""Organisations, the people in them, and invitations to join."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from accounts.querysets import InvitationQuerySet, OrganisationQuerySet, UserManager
+
+
+class Organisation(models.Model):
+    """A government or partner body that shares case studies; created only by the operator."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "Government ministry or agency"
+        MILITARY = "military", "Armed forces or defence body"
+        INTERGOVERNMENTAL = "intergovernmental", "Intergovernmental body"
+        RESEARCH = "research", "Research or academic partner"
+        OTHER = "other", "Other"
+
+    class PartnerGroup(models.TextChoices):
+        NATO_ALLY = "nato_ally", "NATO ally"
+        AP4_PARTNER = "ap4_partner", "AP4 partner"
+        OTHER_PARTNER = "other_partner", "Other partner"
+        HUB = "hub", "Hub"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40)
+    slug = models.SlugField(max_length=60, unique=True)
+    country = CountryField(blank=True, help_text="Leave blank for intergovernmental bodies.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    partner_group = models.CharField(max_length=20, choices=PartnerGroup.choices)
+    is_active = models.BooleanField(
+        default=True, help_text="An inactive organisation's people and tokens cannot sign in."
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person, signing in with their e-mail address, who belongs to exactly one organisation.
+
+    Only operator accounts (superusers) may stand outside an organisation.
+    """
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        ADMIN = "admin", "Organisation admin"
+
+    username = None
+    first_name = None
+    last_name = None
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="people", null=True, blank=True
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_moderator = models.BooleanField(
+        "moderator", default=False, help_text="Hub curator: reviews submissions of every partner."
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | Q(is_superuser=True),
+                name="user_has_organisation_unless_operator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == self.Role.ADMIN and self.organisation_id is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Moderators and organisation admins must enrol in two-factor authentication."""
+        return self.is_moderator or self.is_org_admin
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation for one e-mail address to join an organisation.
+
+    Only a SHA-256 hash of the secret in the link is stored, so a database leak reveals no
+    usable link.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=10, choices=User.Role.choices, default=User.Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"

@@ -1,0 +1,275 @@
+"""Every write about organisations, people and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts import tasks
+from accounts.exceptions import AccountsError, InvitationInvalid
+from accounts.models import Invitation, Organisation, User
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_org_admin(actor: User, organisation: Organisation) -> None:
+    # Callers look records up within the actor's organisation, so this only fires on misuse;
+    # it is the last line of defence, not the way outsiders are turned away (they get 404).
+    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+        raise PermissionDenied("Only an admin of this organisation may do this.")
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    short_name: str,
+    partner_group: str,
+    country: str = "",
+    kind: str = Organisation.Kind.GOVERNMENT,
+    slug: str = "",
+    is_demo: bool = False,
+) -> Organisation:
+    """Create an organisation (operators only: there is no self-service)."""
+    organisation = Organisation(
+        name=name,
+        short_name=short_name,
+        slug=slug or slugify(short_name or name),
+        country=country,
+        kind=kind,
+        partner_group=partner_group,
+        is_demo=is_demo,
+    )
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def person_create(
+    *,
+    organisation: Organisation,
+    email: str,
+    password: str | None,
+    role: str = User.Role.MEMBER,
+    full_name: str = "",
+    is_moderator: bool = False,
+    is_demo: bool = False,
+) -> User:
+    """Add a person directly (operator command and demo data); invitations are the normal way."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountsError(f"{email} already has an account.")
+    user = User(
+        email=email,
+        organisation=organisation,
+        role=role,
+        full_name=full_name,
+        is_moderator=is_moderator,
+        is_demo=is_demo,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def invitation_link(token: str) -> str:
+    return settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
+
+
+def _invitation_send(invitation: Invitation, token: str) -> None:
+    link = invitation_link(token)
+    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, link))
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    email: str,
+    role: str = User.Role.MEMBER,
+) -> tuple[Invitation, str]:
+    """Invite an e-mail address into an organisation and e-mail the link.
+
+    Rules: only an admin of the organisation (or an operator, actor=None) invites; a person
+    belongs to one organisation, so an address that has an account cannot be invited; a new
+    invitation to the same address replaces the pending one. Returns the invitation and the
+    link's secret, which is stored only as a hash.
+    """
+    if actor is not None:
+        _require_org_admin(actor, organisation)
+    if not organisation.is_active:
+        raise AccountsError("This organisation is inactive; nobody can be invited into it.")
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountsError(
+            "This address already has an account. A person belongs to one organisation only."
+        )
+    if role not in User.Role.values:
+        raise AccountsError("Choose a valid role.")
+    now = timezone.now()
+    organisation.invitations.pending().filter(email__iexact=email).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=_hash_token(token),
+        invited_by=actor,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    _invitation_send(invitation, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation) -> str:
+    """Send a pending or expired invitation again with a fresh link and a fresh expiry.
+
+    The old link stops working: the secret is replaced.
+    """
+    _require_org_admin(actor, invitation.organisation)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise AccountsError("This invitation was already accepted or revoked.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation.token_hash = _hash_token(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    _invitation_send(invitation, token)
+    return token
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """Revoke an invitation that has not been accepted; its link stops working."""
+    _require_org_admin(actor, invitation.organisation)
+    if invitation.accepted_at:
+        raise AccountsError("This invitation was already accepted.")
+    if not invitation.revoked_at:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_get_pending(*, token: str) -> Invitation:
+    """Find the invitation a link points at, or say plainly why it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=_hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid(
+            "This invitation link is not valid. Check that it was copied whole."
+        )
+    if invitation.accepted_at:
+        raise InvitationInvalid("This invitation has already been used. Sign in instead.")
+    if invitation.revoked_at:
+        raise InvitationInvalid("This invitation was withdrawn by the organisation's admin.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            "This invitation has expired. Ask your organisation's admin to send a new one."
+        )
+    if not invitation.organisation.is_active:
+        raise InvitationInvalid("This organisation is no longer active on the portal.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Turn a valid invitation into an account with the chosen password, exactly once.
+
+    The row is locked so two simultaneous acceptances of one link create one account.
+    """
+    invitation = invitation_get_pending(token=token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvitationInvalid("This invitation has already been used. Sign in instead.")
+    user = person_create(
+        organisation=invitation.organisation,
+        email=invitation.email,
+        password=password,
+        role=invitation.role,
+        full_name=full_name,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def _admins_left(organisation: Organisation, *, without: User) -> int:
+    return (
+        organisation.people.filter(is_active=True, role=User.Role.ADMIN)
+        .exclude(pk=without.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def member_set_role(*, actor: User, member: User, role: str) -> User:
+    """Change a member's role within the organisation; an organisation keeps one admin."""
+    _require_org_admin(actor, member.organisation)
+    if role not in User.Role.values:
+        raise AccountsError("Choose a valid role.")
+    # Lock the organisation so two admins demoting each other cannot leave it with none.
+    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
+    if demoting_admin and _admins_left(member.organisation, without=member) == 0:
+        raise AccountsError("An organisation needs at least one active admin.")
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def member_deactivate(*, actor: User, member: User) -> User:
+    """Deactivate a member: they can no longer sign in; their work stays."""
+    _require_org_admin(actor, member.organisation)
+    if member.pk == actor.pk:
+        raise AccountsError("You cannot deactivate yourself. Ask another admin.")
+    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
+        raise AccountsError("An organisation needs at least one active admin.")
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    return member
+
+
+@transaction.atomic
+def member_reactivate(*, actor: User, member: User) -> User:
+    """Let a deactivated member sign in again."""
+    _require_org_admin(actor, member.organisation)
+    member.is_active = True
+    member.save(update_fields=["is_active"])
+    return member
+
+
+@transaction.atomic
+def moderator_set(*, user: User, is_moderator: bool) -> User:
+    """Grant or revoke the global moderator role (operator command)."""
+    user.is_moderator = is_moderator
+    user.save(update_fields=["is_moderator"])
+    return user

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import Http404
+from django.urls import include, path
+
+from portal import views
+
+
+def _no_signup(request, *args, **kwargs):
+    # There is no public sign-up: people join by invitation only.
+    raise Http404
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/signup/", _no_signup, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
