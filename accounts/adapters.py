@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.permissions import two_factor_missing
 
@@ -24,3 +29,15 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             return reverse("mfa_activate_totp")
         return super().get_login_redirect_url(request)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A person made to enrol right after signing in should not type the password twice;
+        # changing or removing an existing authenticator still asks for it.
+        user = getattr(self.request, "user", None)
+        if app == "allauth.mfa" and user is not None and user.is_authenticated:
+            just_signed_in = user.last_login and timezone.now() - user.last_login < timedelta(
+                seconds=account_settings.REAUTHENTICATION_TIMEOUT
+            )
+            if just_signed_in and not is_mfa_enabled(user):
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.db import connection
+
+from accounts.models import User
+from portal.celery import app as celery_app
+from tests.factories import OrganisationFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast hashing, mail to the test outbox, tasks inline, fresh rate-limit counters."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.SECURE_SSL_REDIRECT = False
+    celery_app.conf.task_always_eager = True
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL- and Redis-only tests, saying why, where those servers are absent."""
+    on_postgres = connection.vendor == "postgresql"
+    redis_up = _redis_reachable()
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://…")
+            )
+        if "redis" in item.keywords and not redis_up and not IN_CI:
+            item.add_marker(pytest.mark.skip(reason="needs Redis on 127.0.0.1:6379"))
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Estonian Test Office", short_name="EE TO")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory(name="Japanese Test Office", short_name="JP TO", country="JP")
+
+
+@pytest.fixture
+def member(org):
+    return UserFactory(organisation=org, email="member@org.test")
+
+
+@pytest.fixture
+def org_admin(org):
+    return UserFactory(organisation=org, role=User.Role.ADMIN, email="admin@org.test")
+
+
+@pytest.fixture
+def outsider(other_org):
+    return UserFactory(organisation=other_org, email="outsider@other.test")
+
+
+@pytest.fixture
+def outsider_admin(other_org):
+    return UserFactory(organisation=other_org, role=User.Role.ADMIN, email="admin@other.test")
+
+
+@pytest.fixture
+def moderator(db):
+    hub = OrganisationFactory(name="Hub", short_name="Hub", partner_group="hub", country="LV")
+    return UserFactory(organisation=hub, is_moderator=True, email="moderator@hub.test")
+
+
+def enrol_totp(user) -> str:
+    """Give a person an authenticator app, as if they had enrolled; returns the secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    import time
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.fixture
+def admin_client(client, org_admin):
+    """An organisation admin, signed in, with two-factor set up."""
+    enrol_totp(org_admin)
+    client.force_login(org_admin)
+    return client
