@@ -29,12 +29,23 @@ class Organisation(models.Model):
         OTHER_PARTNER = "other_partner", "Other partner"
         HUB = "hub", "Hub"
 
+    class Region(models.TextChoices):
+        EURO_ATLANTIC = "euro_atlantic", "Euro-Atlantic"
+        INDO_PACIFIC = "indo_pacific", "Indo-Pacific"
+        GLOBAL = "global", "Global"
+
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=40)
     slug = models.SlugField(max_length=60, unique=True)
     country = CountryField(blank=True, help_text="Leave blank for intergovernmental bodies.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
     partner_group = models.CharField(max_length=20, choices=PartnerGroup.choices)
+    region = models.CharField(
+        max_length=20,
+        choices=Region.choices,
+        default=Region.EURO_ATLANTIC,
+        help_text="Shown in place of the name on anonymised cases.",
+    )
     is_active = models.BooleanField(
         default=True, help_text="An inactive organisation's people and tokens cannot sign in."
     )

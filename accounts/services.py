@@ -40,9 +40,20 @@ def organisation_create(
     country: str = "",
     kind: str = Organisation.Kind.GOVERNMENT,
     slug: str = "",
+    region: str = "",
     is_demo: bool = False,
 ) -> Organisation:
-    """Create an organisation (operators only: there is no self-service)."""
+    """Create an organisation (operators only: there is no self-service).
+
+    Without a region, AP4 partners are placed in the Indo-Pacific and the rest in the
+    Euro-Atlantic; the region stands in for the name on anonymised cases.
+    """
+    if not region:
+        region = (
+            Organisation.Region.INDO_PACIFIC
+            if partner_group == Organisation.PartnerGroup.AP4_PARTNER
+            else Organisation.Region.EURO_ATLANTIC
+        )
     organisation = Organisation(
         name=name,
         short_name=short_name,
@@ -50,6 +61,7 @@ def organisation_create(
         country=country,
         kind=kind,
         partner_group=partner_group,
+        region=region,
         is_demo=is_demo,
     )
     organisation.full_clean()

@@ -21,6 +21,12 @@ class Command(BaseCommand):
             "--kind", default=Organisation.Kind.GOVERNMENT, choices=Organisation.Kind.values
         )
         parser.add_argument("--slug", default="")
+        parser.add_argument(
+            "--region",
+            default="",
+            choices=["", *Organisation.Region.values],
+            help="shown on anonymised cases; default from the group",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -31,6 +37,7 @@ class Command(BaseCommand):
                 country=options["country"].upper(),
                 kind=options["kind"],
                 slug=options["slug"],
+                region=options["region"],
             )
         except ValidationError as exc:
             raise CommandError(
