@@ -77,7 +77,7 @@ class CaseStudyQuerySet(models.QuerySet):
         )
 
     def for_reader(self, actor) -> CaseStudyQuerySet:
-        """What lists and pages start from: visible cases, anonymisation decided, originator loaded."""
+        """Where pages start: visible cases, anonymisation decided, originator loaded."""
         return self.visible_to(actor).with_originator_for(actor).select_related("organisation")
 
     def published(self) -> CaseStudyQuerySet:
