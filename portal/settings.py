@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "practices.audit.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -175,8 +176,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Attachments go through Django's storage API: set STORAGE_BACKEND (and install its package)
+# for S3-compatible storage, e.g. storages.backends.s3.S3Storage with django-storages.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str(
+            "STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -241,3 +248,7 @@ LOGGING = {
 # --- Product switches --------------------------------------------------------------------
 # Whether visitors may read published TLP:CLEAR cases without signing in.
 PUBLIC_VIEW_ENABLED = env.bool("PUBLIC_VIEW_ENABLED", default=True)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploads above this size go to a temporary file instead of memory while they are checked.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/signup/", _no_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("practices.urls")),
     path("admin/", admin.site.urls),
 ]

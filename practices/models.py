@@ -316,6 +316,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300)
+    case_study_uuid = models.UUIDField(
+        null=True, blank=True, help_text="The case the object belongs to, for scoping the log."
+    )
     changes = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -93,4 +93,16 @@ class TermQuerySet(models.QuerySet):
 
 
 class AuditEventQuerySet(models.QuerySet):
-    pass
+    def visible_to(self, actor) -> AuditEventQuerySet:
+        """Operators see the whole trail; moderators see events about cases they may read
+        (and events about no case), so the log never reveals another organisation's draft."""
+        if not actor.is_authenticated or not actor.is_active:
+            return self.none()
+        if actor.is_superuser:
+            return self
+        if not actor.is_moderator:
+            return self.none()
+        from practices.models import CaseStudy
+
+        visible = CaseStudy.objects.visible_to(actor).values("uuid")
+        return self.filter(Q(case_study_uuid__isnull=True) | Q(case_study_uuid__in=visible))

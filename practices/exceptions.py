@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+
+class PracticesError(Exception):
+    """A move the case-study rules do not allow; the message is shown to the person as is."""
+
+
+class StaleEdit(PracticesError):
+    """Someone else saved the case since this person opened it."""
+
+    def __init__(self, message: str = "", *, current_version: int | None = None):
+        super().__init__(
+            message
+            or "Someone else saved this case while you were editing it. Nothing of yours was "
+            "saved: your text is still in the form below. Compare it with the current "
+            "version (open the case in a new tab), then save again."
+        )
+        self.current_version = current_version
+
+
+class IncompleteCase(PracticesError):
+    """A case cannot be submitted yet; ``missing`` lists what is needed, in words."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__("This case is not complete yet.")
+        self.missing = missing
+
+
+class AttachmentRefused(PracticesError):
+    """An uploaded file is not of an allowed type or is too large."""

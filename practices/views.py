@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import member_required, moderator_required
+from practices import selectors, services
+from practices.audit_filters import AuditEventFilterSet
+from practices.exceptions import IncompleteCase, PracticesError, StaleEdit
+from practices.filters import CaseStudyFilterSet
+from practices.forms import (
+    SECTIONS,
+    AttachmentForm,
+    NewCaseForm,
+    ReferenceFormSet,
+    ReferencesForm,
+)
+from practices.markdown import render_markdown
+from practices.models import AuditEvent, CaseStudy
+
+PAGE_SIZE = 20
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Browse published cases the reader may see, with filters."""
+    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    filterset = CaseStudyFilterSet(
+        request.GET, queryset=selectors.case_study_list(actor=request.user)
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "practices/case_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@member_required
+def our_cases(request: HttpRequest) -> HttpResponse:
+    """The organisation's own cases, grouped by status."""
+    groups = OrderedDict((status, []) for status in CaseStudy.Status)
+    for case_study in selectors.case_study_ours(actor=request.user):
+        groups[CaseStudy.Status(case_study.status)].append(case_study)
+    has_cases = any(groups.values())
+    return render(request, "practices/our_cases.html", {"groups": groups, "has_cases": has_cases})
+
+
+def case_detail(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    is_own = (
+        request.user.is_authenticated and request.user.organisation_id == case_study.organisation_id
+    )
+    return render(
+        request,
+        "practices/case_detail.html",
+        {
+            "case": case_study,
+            "tags": selectors.terms_by_taxonomy(case_study),
+            "history": selectors.case_study_history(actor=request.user, case_study=case_study),
+            "is_own": is_own,
+            "can_edit": is_own and case_study.is_editable,
+            "sections": SECTIONS,
+        },
+    )
+
+
+@member_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    form = NewCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case_study = services.case_study_create(
+            actor=request.user, title=form.cleaned_data["title"]
+        )
+        messages.success(request, "Draft created. Only your organisation can see it.")
+        return redirect("practices:case-edit", uuid=case_study.uuid, section="incident")
+    return render(request, "practices/case_create.html", {"form": form})
+
+
+def _previews(form) -> list[tuple[str, str]]:
+    return [
+        (form.fields[name].label, render_markdown(form.cleaned_data.get(name, "")))
+        for name in getattr(form, "markdown_fields", ())
+        if form.cleaned_data.get(name)
+    ]
+
+
+@member_required
+def case_edit(request: HttpRequest, uuid, section: str) -> HttpResponse:
+    """Edit one section of a draft; a stale save is refused and keeps what was typed."""
+    if section not in SECTIONS:
+        raise Http404
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    if not case_study.is_editable:
+        messages.error(
+            request,
+            f"This case is {case_study.get_status_display().lower()}; it cannot be edited now.",
+        )
+        return redirect("practices:case-detail", uuid=uuid)
+    if section == "references":
+        return _edit_references(request, case_study)
+
+    title, form_class = SECTIONS[section]
+    form = form_class(request.POST or None, instance=copy.copy(case_study))
+    context = {"case": case_study, "section": section, "section_title": title, "sections": SECTIONS}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            context["previews"] = _previews(form)
+        else:
+            try:
+                services.case_study_update(
+                    actor=request.user,
+                    case_study=case_study,
+                    expected_version=form.cleaned_data["version"],
+                    fields=form.model_fields(),
+                    terms=_section_terms(request, form),
+                    recipients=(
+                        form.chosen_recipients() if hasattr(form, "chosen_recipients") else None
+                    ),
+                )
+            except StaleEdit as exc:
+                context["conflict"] = str(exc)
+                status = 409
+            except PracticesError as exc:
+                messages.error(request, str(exc))
+                return redirect("practices:case-detail", uuid=uuid)
+            else:
+                messages.success(request, f"{title} saved.")
+                return _after_save(request, case_study, section)
+    elif request.method == "POST":
+        status = 400
+    context["form"] = form
+    return render(request, "practices/case_edit.html", context, status=status)
+
+
+def _section_terms(request, form) -> dict:
+    terms = form.chosen_terms()
+    if "keywords" in form.cleaned_data:
+        terms["keyword"] = services.keywords_to_terms(form.cleaned_data["keywords"])
+    return terms
+
+
+def _after_save(request, case_study, section) -> HttpResponse:
+    names = list(SECTIONS)
+    if "save_next" in request.POST and section != names[-1]:
+        return redirect(
+            "practices:case-edit", uuid=case_study.uuid, section=names[names.index(section) + 1]
+        )
+    return redirect("practices:case-edit", uuid=case_study.uuid, section=section)
+
+
+def _edit_references(request: HttpRequest, case_study: CaseStudy) -> HttpResponse:
+    initial = [
+        {"url": r.url, "title": r.title, "archive_url": r.archive_url}
+        for r in case_study.references.all()
+    ]
+    form = ReferencesForm(request.POST or None, initial={"version": case_study.version})
+    formset = ReferenceFormSet(request.POST or None, initial=initial, prefix="refs")
+    context = {
+        "case": case_study,
+        "section": "references",
+        "section_title": SECTIONS["references"][0],
+        "sections": SECTIONS,
+        "attachment_form": AttachmentForm(),
+    }
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            references = [
+                {k: f.cleaned_data[k] for k in ("url", "title", "archive_url")}
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            try:
+                services.case_study_update(
+                    actor=request.user,
+                    case_study=case_study,
+                    expected_version=form.cleaned_data["version"],
+                    references=references,
+                )
+            except StaleEdit as exc:
+                context["conflict"] = str(exc)
+                status = 409
+            else:
+                messages.success(request, "References saved.")
+                return _after_save(request, case_study, "references")
+        else:
+            status = 400
+    context.update(form=form, formset=formset)
+    return render(request, "practices/case_edit.html", context, status=status)
+
+
+@member_required
+def case_submit(request: HttpRequest, uuid) -> HttpResponse:
+    """Show what is missing; on POST send a complete case to the moderators."""
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    missing = services.case_study_missing(case_study) if case_study.is_editable else []
+    if request.method == "POST":
+        try:
+            services.case_study_submit(actor=request.user, case_study=case_study)
+        except IncompleteCase as exc:
+            missing = exc.missing
+        except PracticesError as exc:
+            messages.error(request, str(exc))
+            return redirect("practices:case-detail", uuid=uuid)
+        else:
+            messages.success(
+                request, "Submitted. The hub's moderators will review it; you will see it here."
+            )
+            return redirect("practices:case-detail", uuid=uuid)
+    return render(
+        request,
+        "practices/case_submit.html",
+        {"case": case_study, "missing": missing, "sections": SECTIONS},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@member_required
+def case_delete(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    try:
+        services.case_study_delete(actor=request.user, case_study=case_study)
+    except PracticesError as exc:
+        messages.error(request, str(exc))
+        return redirect("practices:case-detail", uuid=uuid)
+    messages.success(request, f"The draft “{case_study.title}” was deleted.")
+    return redirect("practices:our-cases")
+
+
+@require_POST
+@member_required
+def attachment_upload(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.attachment_add(
+                actor=request.user, case_study=case_study, upload=form.cleaned_data["file"]
+            )
+        except PracticesError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"“{attachment.filename}” attached.")
+            return redirect("practices:case-edit", uuid=uuid, section="references")
+    initial = [
+        {"url": r.url, "title": r.title, "archive_url": r.archive_url}
+        for r in case_study.references.all()
+    ]
+    return render(
+        request,
+        "practices/case_edit.html",
+        {
+            "case": case_study,
+            "section": "references",
+            "section_title": SECTIONS["references"][0],
+            "sections": SECTIONS,
+            "form": ReferencesForm(initial={"version": case_study.version}),
+            "formset": ReferenceFormSet(initial=initial, prefix="refs"),
+            "attachment_form": form,
+        },
+        status=400,
+    )
+
+
+@require_POST
+@member_required
+def attachment_delete(request: HttpRequest, uuid, attachment_uuid) -> HttpResponse:
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    attachment = case_study.attachments.filter(uuid=attachment_uuid).first()
+    if attachment is None:
+        raise Http404
+    try:
+        services.attachment_delete(actor=request.user, attachment=attachment)
+    except PracticesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{attachment.filename}” removed.")
+    return redirect("practices:case-edit", uuid=uuid, section="references")
+
+
+def attachment_download(request: HttpRequest, uuid, attachment_uuid) -> FileResponse:
+    """Serve a file only to those who may read its case, never inline."""
+    attachment = selectors.attachment_get(
+        actor=request.user, case_uuid=uuid, attachment_uuid=attachment_uuid
+    )
+    services.attachment_downloaded(actor=request.user, attachment=attachment)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@moderator_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit trail, filterable, for moderators (operators use the admin)."""
+    filterset = AuditEventFilterSet(
+        request.GET,
+        queryset=AuditEvent.objects.visible_to(request.user).select_related("organisation"),
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "practices/audit_log.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
