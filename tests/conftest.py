@@ -15,8 +15,10 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Fast hashing, mail to the test outbox, tasks inline, fresh rate-limit counters."""
+def _test_settings(settings, tmp_path):
+    """Fast hashing, mail to the test outbox, tasks inline, files in a temporary folder,
+    fresh rate-limit counters."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -35,3 +35,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save(update_fields=["password"])
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class CaseStudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practices.CaseStudy"
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Case study {n}")
+    summary = "A fictional incident for tests."
+    status = "published"
+    tlp = "green"
+
+    @factory.post_generation
+    def recipients(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.recipients.set(extracted)
+
+    @factory.post_generation
+    def terms(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.terms.set(extracted)

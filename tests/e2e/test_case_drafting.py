@@ -1,0 +1,173 @@
+"""A member drafts a case, attaches a PDF, tags it with a DISARM technique, and submits it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from practices.models import Attachment, CaseStudy
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+@pytest.fixture
+def member(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_vocabularies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    org = OrganisationFactory(name="Estonian Test Office", short_name="EE TO")
+    return UserFactory(organisation=org, email="member@org.test")
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
+
+
+def start_draft(page: Page, title: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Our cases").click()
+    page.get_by_role("link", name="Start a new case").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_role("button", name="Create draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Incident")
+    expect(page.get_by_role("status")).to_contain_text("Draft created")
+
+
+def picker(page: Page, label: str):
+    """The term picker (checkbox list with its search box) under a field's label."""
+    return page.locator(".field").filter(has=page.get_by_text(label, exact=True))
+
+
+def go_to_section(page: Page, name: str) -> None:
+    nav = page.get_by_role("navigation", name="Sections of the case")
+    nav.get_by_role("link", name=name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+def test_member_drafts_attaches_tags_and_submits_a_case(page, member, tmp_path):
+    pdf = tmp_path / "takedown-report.pdf"
+    pdf.write_bytes(PDF_BYTES)
+
+    sign_in(page, member.email)
+    start_draft(page, "Fake ministry letter on conscription")
+
+    # Incident.
+    page.get_by_label("Summary").fill("A forged letter claimed a call-up of all reservists.")
+    page.get_by_label("What was spread").fill("A **forged** letter on a lookalike site.")
+    page.get_by_label("Incident start").fill("2024-03-01")
+
+    techniques = picker(page, "DISARM techniques")
+    technique = techniques.get_by_role("checkbox", name=re.compile(r"^T0002 "))
+    other_technique = techniques.get_by_role("checkbox", name=re.compile(r"^T0003 "))
+    expect(other_technique).to_be_visible()
+    techniques.get_by_role("searchbox").fill("T0002")
+    expect(other_technique).to_be_hidden()  # picker.js hides options that do not match
+    expect(technique).to_be_visible()
+    technique.check()
+
+    countries = picker(page, "Countries targeted")
+    countries.get_by_role("searchbox").fill("Estonia")
+    expect(countries.get_by_role("checkbox", name=re.compile("Latvia"))).to_be_hidden()
+    countries.get_by_role("checkbox", name=re.compile("Estonia")).check()
+    picker(page, "Region").get_by_role("checkbox", name=re.compile("Euro-Atlantic")).check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Incident saved.")
+    expect(picker(page, "DISARM techniques").get_by_role("checkbox", checked=True)).to_have_count(1)
+
+    # Response and Outcome, through the section navigation.
+    go_to_section(page, "Response")
+    page.get_by_label("What was done").fill("The ministry published a rebuttal within two hours.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Response saved.")
+
+    go_to_section(page, "Outcome and lessons")
+    page.get_by_label("What changed").fill("The forgery stopped spreading the next day.")
+    page.get_by_label("Lessons learned").fill("Publish the rebuttal where the forgery spreads.")
+    page.get_by_role("button", name="Save and continue").click()
+
+    # References and attachments.
+    expect(page.get_by_role("heading", level=1)).to_have_text("References and attachments")
+    first_reference = page.get_by_role("group", name="Reference 1")
+    first_reference.get_by_label(re.compile(r"^URL")).fill("https://example.org/rebuttal")
+    first_reference.get_by_label(re.compile(r"^Title")).fill("The ministry's rebuttal")
+    page.get_by_role("button", name="Save references").click()
+    expect(page.get_by_role("status")).to_contain_text("References saved.")
+    page.get_by_label("Add a file").set_input_files(pdf)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("“takedown-report.pdf” attached.")
+    expect(page.get_by_role("link", name="takedown-report.pdf")).to_be_visible()
+
+    # Handling.
+    go_to_section(page, "Handling")
+    page.get_by_role("radio", name="TLP:GREEN").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Handling saved.")
+
+    # Check and submit.
+    page.get_by_role("navigation", name="Sections of the case").get_by_role(
+        "link", name="Check and submit"
+    ).click()
+    expect(page.get_by_text("Everything needed is there.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_role("button", name="Submit for review").click()
+
+    # The case page.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Fake ministry letter on conscription"
+    )
+    expect(page.locator(".case-meta .status")).to_have_text("Submitted")
+    attachments = page.get_by_role("region", name="Attachments")
+    expect(attachments.get_by_role("link", name="takedown-report.pdf")).to_be_visible()
+    tags = page.get_by_role("complementary", name="Tags")
+    expect(tags.get_by_role("link", name=re.compile(r"^T0002 "))).to_be_visible()
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
+
+    case_study = CaseStudy.objects.get(title="Fake ministry letter on conscription")
+    assert case_study.status == CaseStudy.Status.SUBMITTED
+    assert case_study.tlp == CaseStudy.TLP.GREEN
+    assert list(case_study.terms.of("disarm-red").values_list("code", flat=True)) == ["T0002"]
+    attachment = Attachment.objects.get(case_study=case_study)
+    assert attachment.content_type == "application/pdf"
+    assert attachment.filename == "takedown-report.pdf"
+
+
+def test_submitting_an_incomplete_draft_lists_what_is_missing(page, member):
+    sign_in(page, member.email)
+    start_draft(page, "Half-told story")
+    page.get_by_label("Summary").fill("Only a summary so far.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Incident saved.")
+
+    page.get_by_role("navigation", name="Sections of the case").get_by_role(
+        "link", name="Check and submit"
+    ).click()
+    missing = page.get_by_role("alert")
+    expect(missing).to_contain_text("Before you can submit, the case needs:")
+    expect(missing.get_by_role("listitem")).to_contain_text(
+        [
+            "a description of what was spread (Incident)",
+            "a description of what was done (Response)",
+            "a description of what changed (Outcome)",
+            "lessons learned (Outcome)",
+            "when the incident started (Incident)",
+            "at least one DISARM technique (Incident)",
+            "at least one country targeted (Incident)",
+            "a region (Incident)",
+        ]
+    )
+    expect(missing).not_to_contain_text("a summary")
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
+    assert CaseStudy.objects.get(title="Half-told story").status == CaseStudy.Status.DRAFT
