@@ -41,3 +41,10 @@ class InvitationAcceptForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=User.Role.choices)
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "wants_optional_email"]
+        labels = {"wants_optional_email": "Send me non-essential e-mail"}

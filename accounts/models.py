@@ -84,6 +84,12 @@ class User(AbstractUser):
     is_moderator = models.BooleanField(
         "moderator", default=False, help_text="Hub curator: reviews submissions of every partner."
     )
+    wants_optional_email = models.BooleanField(
+        "non-essential e-mail",
+        default=True,
+        help_text="Notices such as 'your case was published' and the moderators' digest. "
+        "Mail that needs you to act is always sent.",
+    )
     is_demo = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()

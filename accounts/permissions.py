@@ -55,3 +55,17 @@ def member_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def two_factor_enforced(view):
+    """Signed in; and if the person's role requires two-factor, enrolled in it."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if two_factor_missing(request.user):
+            messages.warning(request, "Set up two-factor authentication first.")
+            return redirect("mfa_activate_totp")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -9,6 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("organisation/", views.organisation, name="organisation"),
+    path("preferences/", views.preferences, name="preferences"),
     path("organisation/invite/", views.invite, name="invite"),
     path("organisation/members/<uuid:uuid>/", views.member_detail, name="member-detail"),
     path(

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.exceptions import AccountsError, InvitationInvalid
-from accounts.forms import InvitationAcceptForm, InvitationForm, MemberRoleForm
+from accounts.forms import InvitationAcceptForm, InvitationForm, MemberRoleForm, PreferencesForm
 from accounts.permissions import member_required, org_admin_required
 
 
@@ -153,3 +154,16 @@ def invitation_revoke(request: HttpRequest, uuid) -> HttpResponse:
     else:
         messages.success(request, f"The invitation to {invitation.email} was revoked.")
     return redirect("accounts:organisation")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """A person's own name and e-mail choices."""
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Preferences saved.")
+        return redirect("accounts:preferences")
+    return render(
+        request, "accounts/preferences.html", {"form": form}, status=400 if form.errors else 200
+    )

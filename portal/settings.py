@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,6 +117,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "moderators-digest": {
+        "task": "practices.tasks.moderators_digest",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=0),
+    },
+}
 
 # --- Auth and accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -248,6 +255,10 @@ LOGGING = {
 # --- Product switches --------------------------------------------------------------------
 # Whether visitors may read published TLP:CLEAR cases without signing in.
 PUBLIC_VIEW_ENABLED = env.bool("PUBLIC_VIEW_ENABLED", default=True)
+# Moderator approvals needed to publish, per TLP, e.g. "amber=2,amber_strict=2" (default 1).
+MODERATION_APPROVALS = {
+    tlp: int(count) for tlp, count in env.dict("MODERATION_APPROVALS", default={}).items()
+}
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploads above this size go to a temporary file instead of memory while they are checked.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
+    path("moderation/", include("practices.moderation_urls")),
     path("admin/", admin.site.urls),
 ]

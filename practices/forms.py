@@ -66,10 +66,10 @@ class SectionForm(forms.ModelForm):
     taxonomies: list[tuple[str, str, str]] = []  # (slug, label, help)
     markdown_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_terms: list[int], version: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
-        current = list(self.instance.terms.values_list("pk", flat=True)) if self.instance.pk else []
+        self.fields["version"].initial = version
+        current = current_terms
         for slug, label, help_text in self.taxonomies:
             self.fields[f"terms_{slug}"] = TermField(
                 slug, current=current, label=label, help_text=help_text
@@ -124,11 +124,8 @@ class IncidentForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault(
-                "keywords",
-                ", ".join(self.instance.terms.of("keyword").values_list("label", flat=True)),
-            )
+        keywords = Term.objects.of("keyword").filter(pk__in=kwargs["current_terms"])
+        self.initial.setdefault("keywords", ", ".join(keywords.values_list("label", flat=True)))
 
 
 class ResponseForm(SectionForm):
@@ -172,12 +169,12 @@ class HandlingForm(SectionForm):
         widgets = {"attribution_mode": forms.RadioSelect, "tlp": forms.RadioSelect}
         labels = {"tlp": "Traffic Light Protocol (TLP 2.0)", "attribution_mode": "Attribution"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_recipients: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = Organisation.objects.active().exclude(
             pk=self.instance.organisation_id
         )
-        self.initial.setdefault("recipients", list(self.instance.recipients.all()))
+        self.initial.setdefault("recipients", current_recipients)
 
     def clean_tlp(self) -> str:
         tlp = self.cleaned_data["tlp"]
@@ -224,3 +221,42 @@ SECTIONS = {
     "references": ("References and attachments", None),
     "handling": ("Handling", HandlingForm),
 }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class DecisionForm(forms.Form):
+    """The comment that goes with a moderation decision; required for some (the service says)."""
+
+    comment = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+
+
+class TagCorrectionForm(forms.Form):
+    """Moderators correct tags of every controlled vocabulary at once."""
+
+    TAXONOMIES = [
+        ("disarm-red", "DISARM techniques"),
+        ("disarm-blue", "DISARM countermeasures"),
+        ("threat-actor", "Suspected actor"),
+        ("platform", "Platforms and channels"),
+        ("country", "Countries"),
+        ("language", "Languages"),
+        ("region", "Region"),
+        ("theme", "Themes"),
+    ]
+    comment = forms.CharField(required=False, max_length=1000, label="Why (optional)")
+
+    def __init__(self, *args, current_terms: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        for slug, label in self.TAXONOMIES:
+            self.fields[f"terms_{slug}"] = TermField(slug, current=current_terms, label=label)
+            self.initial[f"terms_{slug}"] = current_terms
+
+    def chosen_terms(self) -> dict[str, list[Term]]:
+        return {slug: list(self.cleaned_data[f"terms_{slug}"]) for slug, _ in self.TAXONOMIES}

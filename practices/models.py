@@ -169,10 +169,24 @@ class CaseStudy(models.Model):
         max_length=20, choices=AttributionMode.choices, default=AttributionMode.NAMED
     )
 
+    # Moderation
+    submission_round = models.PositiveIntegerField(
+        default=0, help_text="Raised at each (re)submission; approvals count within one round."
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_case_studies",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseStudyQuerySet.as_manager()
 
@@ -190,6 +204,7 @@ class CaseStudy(models.Model):
             models.Index(fields=["status", "published_at"]),
             models.Index(fields=["incident_start"]),
             models.Index(fields=["incident_end"]),
+            models.Index(fields=["status", "submitted_at"]),
         ]
 
     def __str__(self) -> str:
@@ -267,22 +282,101 @@ class Attachment(models.Model):
 
 
 class ModerationEvent(models.Model):
-    """One step in a case's workflow history: who moved it, from where to where, and why."""
+    """One entry in a case's history thread: a transition, an approval, a comment, a tag
+    correction or a revision decision — who, when, from where to where, and why."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", "Status change"
+        APPROVAL = "approval", "Approval"
+        COMMENT = "comment", "Comment"
+        TAGS = "tags", "Tags corrected"
+        REVISION = "revision", "Revision"
+        CLAIM = "claim", "Claim"
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     from_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices)
+    to_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
     comment = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case_study", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_status or 'new'} → {self.to_status}"
+        if self.kind == self.Kind.TRANSITION:
+            return f"{self.from_status or 'new'} → {self.to_status}"
+        return self.get_kind_display()
+
+
+class Approval(models.Model):
+    """A moderator's approval of one submission round; publication needs enough of them."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="approvals")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    round = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_study", "round", "moderator"], name="approval_once_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator} approved {self.case_study} (round {self.round})"
+
+
+class CaseRevision(models.Model):
+    """Proposed changes to a published case; the published text stays until a moderator
+    approves. ``data`` holds the full proposed content (fields, term ids, references)."""
+
+    class Status(models.TextChoices):
+        EDITING = "editing", "Being edited"
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    OPEN = (Status.EDITING, Status.PENDING)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EDITING)
+    data = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+    base_version = models.PositiveIntegerField(help_text="The case version it was started from.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_study"],
+                condition=Q(status__in=["editing", "pending"]),
+                name="one_open_revision_per_case",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Revision of {self.case_study}"
 
 
 class AuditEvent(models.Model):

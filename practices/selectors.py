@@ -86,3 +86,89 @@ def attachment_get(*, actor, case_uuid, attachment_uuid) -> Attachment:
         raise Http404
     attachment.case_study = case_study
     return attachment
+
+
+def moderation_queue(*, actor, filters: dict) -> list[dict]:
+    """What waits for review, oldest first: submissions and pending revisions.
+
+    Built from ``visible_to`` like every other read; a constant number of queries.
+    """
+    from practices.models import CaseRevision
+
+    visible = CaseStudy.objects.visible_to(actor)
+    cases = visible.filter(status=CaseStudy.Status.SUBMITTED)
+    revisions = CaseRevision.objects.filter(
+        status=CaseRevision.Status.PENDING, case_study__in=visible
+    )
+    if filters.get("tlp"):
+        cases = cases.filter(tlp=filters["tlp"])
+        revisions = revisions.filter(case_study__tlp=filters["tlp"])
+    if filters.get("organisation"):
+        cases = cases.filter(organisation__slug=filters["organisation"])
+        revisions = revisions.filter(case_study__organisation__slug=filters["organisation"])
+    if filters.get("region"):
+        from practices.filters import _has_term
+
+        cases = cases.filter(_has_term(taxonomy__slug="region", code=filters["region"]))
+        region_cases = CaseStudy.objects.filter(
+            _has_term(taxonomy__slug="region", code=filters["region"])
+        )
+        revisions = revisions.filter(case_study__in=region_cases)
+    claimed = filters.get("claimed")
+    if claimed == "claimed":
+        cases = cases.filter(claimed_by__isnull=False)
+        revisions = revisions.filter(case_study__claimed_by__isnull=False)
+    elif claimed == "unclaimed":
+        cases = cases.filter(claimed_by__isnull=True)
+        revisions = revisions.filter(case_study__claimed_by__isnull=True)
+    items = [
+        {"kind": "submission", "case": c, "since": c.submitted_at}
+        for c in cases.select_related("organisation", "claimed_by")
+    ] + [
+        {"kind": "revision", "case": r.case_study, "revision": r, "since": r.submitted_at}
+        for r in revisions.select_related("case_study__organisation", "case_study__claimed_by")
+    ]
+    for item in items:
+        item["own"] = item["case"].organisation_id == actor.organisation_id
+    return sorted(items, key=lambda item: item["since"])
+
+
+def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
+    """Field by field, what the revision would change, with labels and word-level diffs."""
+    from accounts.models import Organisation
+    from practices.diff import diff_html
+    from practices.revisions import case_content
+
+    current, proposed = case_content(case_study), revision.data
+    rows = []
+    for field, new in proposed["fields"].items():
+        old = current["fields"].get(field)
+        if old != new:
+            label = CaseStudy._meta.get_field(field).verbose_name
+            rows.append(
+                {"label": label.capitalize(), "html": diff_html(str(old or ""), str(new or ""))}
+            )
+    for key, model, label in [("terms", Term, "Tags"), ("recipients", Organisation, "Recipients")]:
+        old_ids, new_ids = set(current[key]), set(proposed[key])
+        if old_ids != new_ids:
+            names = {o.pk: str(o) for o in model.objects.filter(pk__in=old_ids | new_ids)}
+            rows.append(
+                {
+                    "label": label,
+                    "added": sorted(names[i] for i in new_ids - old_ids if i in names),
+                    "removed": sorted(names[i] for i in old_ids - new_ids if i in names),
+                }
+            )
+    if current["references"] != proposed["references"]:
+        rows.append(
+            {
+                "label": "References",
+                "added": [
+                    r["url"] for r in proposed["references"] if r not in current["references"]
+                ],
+                "removed": [
+                    r["url"] for r in current["references"] if r not in proposed["references"]
+                ],
+            }
+        )
+    return rows

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from accounts.models import Organisation, User
 from practices.attachments import ALLOWED_DESCRIPTION, detect_content_type
 from practices.audit import audit_record, changes_between
-from practices.exceptions import AttachmentRefused, IncompleteCase, PracticesError, StaleEdit
+from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
 from practices.models import (
     Attachment,
     AuditEvent,
@@ -195,32 +195,6 @@ def case_study_missing(case_study: CaseStudy) -> list[str]:
             f"at least one recipient organisation for {case_study.get_tlp_display()} (Handling)"
         )
     return missing
-
-
-@transaction.atomic
-def case_study_submit(*, actor: User, case_study: CaseStudy) -> CaseStudy:
-    """Send a complete draft (or a case returned for changes) to the moderators."""
-    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
-    _require_own_editable(actor, case_study)
-    missing = case_study_missing(case_study)
-    if missing:
-        raise IncompleteCase(missing)
-    previous = case_study.status
-    case_study.status = Status.SUBMITTED
-    case_study.submitted_at = timezone.now()
-    case_study.version = F("version") + 1
-    case_study.save(update_fields=["status", "submitted_at", "version", "updated_at"])
-    case_study.refresh_from_db()
-    ModerationEvent.objects.create(
-        case_study=case_study, actor=actor, from_status=previous, to_status=Status.SUBMITTED
-    )
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.STATUS,
-        obj=case_study,
-        changes={"status": [previous, Status.SUBMITTED]},
-    )
-    return case_study
 
 
 @transaction.atomic

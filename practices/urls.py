@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from practices import views
+from practices import moderation_views, views
 
 app_name = "practices"
 
@@ -24,6 +24,19 @@ urlpatterns = [
         "cases/<uuid:uuid>/attachments/<uuid:attachment_uuid>/delete/",
         views.attachment_delete,
         name="attachment-delete",
+    ),
+    path("cases/<uuid:uuid>/act/<slug:action>/", moderation_views.act, name="case-act"),
+    path("cases/<uuid:uuid>/comment/", moderation_views.comment, name="case-comment"),
+    path("cases/<uuid:uuid>/revision/", moderation_views.revision_start, name="revision-start"),
+    path(
+        "cases/<uuid:uuid>/revision/submit/",
+        moderation_views.revision_submit,
+        name="revision-submit",
+    ),
+    path(
+        "cases/<uuid:uuid>/revision/discard/",
+        moderation_views.revision_discard,
+        name="revision-discard",
     ),
     path("audit/", views.audit_log, name="audit-log"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_required, moderator_required
-from practices import selectors, services
+from practices import moderation, revisions, selectors, services
 from practices.audit_filters import AuditEventFilterSet
 from practices.exceptions import IncompleteCase, PracticesError, StaleEdit
 from practices.filters import CaseStudyFilterSet
@@ -24,7 +25,7 @@ from practices.forms import (
     ReferencesForm,
 )
 from practices.markdown import render_markdown
-from practices.models import AuditEvent, CaseStudy
+from practices.models import AuditEvent, CaseRevision, CaseStudy
 
 PAGE_SIZE = 20
 
@@ -61,15 +62,22 @@ def case_detail(request: HttpRequest, uuid) -> HttpResponse:
     is_own = (
         request.user.is_authenticated and request.user.organisation_id == case_study.organisation_id
     )
+    user = request.user
     return render(
         request,
         "practices/case_detail.html",
         {
             "case": case_study,
             "tags": selectors.terms_by_taxonomy(case_study),
-            "history": selectors.case_study_history(actor=request.user, case_study=case_study),
+            "history": selectors.case_study_history(actor=user, case_study=case_study),
             "is_own": is_own,
             "can_edit": is_own and case_study.is_editable,
+            "can_withdraw": user.is_authenticated
+            and moderation.allowed(user, case_study, "withdraw"),
+            "comment_url": reverse("practices:case-comment", args=[case_study.uuid])
+            if user.is_authenticated and moderation.can_comment(user, case_study)
+            else None,
+            "revision": revisions.open_revision(case_study) if is_own else None,
             "sections": SECTIONS,
         },
     )
@@ -95,36 +103,96 @@ def _previews(form) -> list[tuple[str, str]]:
     ]
 
 
-@member_required
-def case_edit(request: HttpRequest, uuid, section: str) -> HttpResponse:
-    """Edit one section of a draft; a stale save is refused and keeps what was typed."""
-    if section not in SECTIONS:
-        raise Http404
+@dataclass
+class Editing:
+    """What an edit page works on: a draft itself, or the open revision of a published case."""
+
+    case: CaseStudy
+    target: CaseStudy
+    content: dict
+    version: int
+    revision: CaseRevision | None = None
+
+    def save(self, actor, expected_version: int, **changes):
+        if self.revision is not None:
+            return revisions.revision_update(
+                actor=actor, revision=self.revision, expected_version=expected_version, **changes
+            )
+        return services.case_study_update(
+            actor=actor, case_study=self.case, expected_version=expected_version, **changes
+        )
+
+
+def _editing(request: HttpRequest, uuid) -> Editing | HttpResponse:
     case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    if case_study.status == CaseStudy.Status.PUBLISHED:
+        revision = revisions.open_revision(case_study)
+        if revision is None or revision.status != CaseRevision.Status.EDITING:
+            messages.info(request, "To change a published case, start a revision first.")
+            return redirect("practices:case-detail", uuid=uuid)
+        return Editing(
+            case=case_study,
+            target=revisions.revision_as_case(revision),
+            content=revision.data,
+            version=revision.version,
+            revision=revision,
+        )
     if not case_study.is_editable:
         messages.error(
             request,
             f"This case is {case_study.get_status_display().lower()}; it cannot be edited now.",
         )
         return redirect("practices:case-detail", uuid=uuid)
-    if section == "references":
-        return _edit_references(request, case_study)
+    return Editing(
+        case=case_study,
+        target=copy.copy(case_study),
+        content=revisions.case_content(case_study),
+        version=case_study.version,
+    )
 
-    title, form_class = SECTIONS[section]
-    form = form_class(request.POST or None, instance=copy.copy(case_study))
-    context = {"case": case_study, "section": section, "section_title": title, "sections": SECTIONS}
+
+def _edit_context(editing: Editing, section: str) -> dict:
+    return {
+        "case": editing.case,
+        "revision": editing.revision,
+        "section": section,
+        "section_title": SECTIONS[section][0],
+        "sections": SECTIONS,
+    }
+
+
+@member_required
+def case_edit(request: HttpRequest, uuid, section: str) -> HttpResponse:
+    """Edit one section of a draft or revision; a stale save is refused, keeping the input."""
+    if section not in SECTIONS:
+        raise Http404
+    editing = _editing(request, uuid)
+    if isinstance(editing, HttpResponse):
+        return editing
+    if section == "references":
+        return _edit_references(request, editing)
+
+    form_class = SECTIONS[section][1]
+    extra = {"current_recipients": editing.content["recipients"]} if section == "handling" else {}
+    form = form_class(
+        request.POST or None,
+        instance=editing.target,
+        current_terms=editing.content["terms"],
+        version=editing.version,
+        **extra,
+    )
+    context = _edit_context(editing, section)
     status = 200
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             context["previews"] = _previews(form)
         else:
             try:
-                services.case_study_update(
-                    actor=request.user,
-                    case_study=case_study,
-                    expected_version=form.cleaned_data["version"],
+                editing.save(
+                    request.user,
+                    form.cleaned_data["version"],
                     fields=form.model_fields(),
-                    terms=_section_terms(request, form),
+                    terms=_section_terms(form),
                     recipients=(
                         form.chosen_recipients() if hasattr(form, "chosen_recipients") else None
                     ),
@@ -136,15 +204,15 @@ def case_edit(request: HttpRequest, uuid, section: str) -> HttpResponse:
                 messages.error(request, str(exc))
                 return redirect("practices:case-detail", uuid=uuid)
             else:
-                messages.success(request, f"{title} saved.")
-                return _after_save(request, case_study, section)
+                messages.success(request, f"{SECTIONS[section][0]} saved.")
+                return _after_save(request, editing.case, section)
     elif request.method == "POST":
         status = 400
     context["form"] = form
     return render(request, "practices/case_edit.html", context, status=status)
 
 
-def _section_terms(request, form) -> dict:
+def _section_terms(form) -> dict:
     terms = form.chosen_terms()
     if "keywords" in form.cleaned_data:
         terms["keyword"] = services.keywords_to_terms(form.cleaned_data["keywords"])
@@ -160,21 +228,21 @@ def _after_save(request, case_study, section) -> HttpResponse:
     return redirect("practices:case-edit", uuid=case_study.uuid, section=section)
 
 
-def _edit_references(request: HttpRequest, case_study: CaseStudy) -> HttpResponse:
-    initial = [
-        {"url": r.url, "title": r.title, "archive_url": r.archive_url}
-        for r in case_study.references.all()
-    ]
-    form = ReferencesForm(request.POST or None, initial={"version": case_study.version})
-    formset = ReferenceFormSet(request.POST or None, initial=initial, prefix="refs")
-    context = {
-        "case": case_study,
-        "section": "references",
-        "section_title": SECTIONS["references"][0],
-        "sections": SECTIONS,
-        "attachment_form": AttachmentForm(),
-    }
+def _references_page(
+    request, editing: Editing, form, formset, attachment_form, status=200, conflict=None
+):
+    context = _edit_context(editing, "references")
+    context.update(form=form, formset=formset, attachment_form=attachment_form, conflict=conflict)
+    return render(request, "practices/case_edit.html", context, status=status)
+
+
+def _edit_references(request: HttpRequest, editing: Editing) -> HttpResponse:
+    form = ReferencesForm(request.POST or None, initial={"version": editing.version})
+    formset = ReferenceFormSet(
+        request.POST or None, initial=editing.content["references"], prefix="refs"
+    )
     status = 200
+    conflict = None
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
             references = [
@@ -183,22 +251,18 @@ def _edit_references(request: HttpRequest, case_study: CaseStudy) -> HttpRespons
                 if f.cleaned_data and not f.cleaned_data.get("DELETE")
             ]
             try:
-                services.case_study_update(
-                    actor=request.user,
-                    case_study=case_study,
-                    expected_version=form.cleaned_data["version"],
-                    references=references,
-                )
+                editing.save(request.user, form.cleaned_data["version"], references=references)
             except StaleEdit as exc:
-                context["conflict"] = str(exc)
+                conflict = str(exc)
                 status = 409
             else:
                 messages.success(request, "References saved.")
-                return _after_save(request, case_study, "references")
+                return _after_save(request, editing.case, "references")
         else:
             status = 400
-    context.update(form=form, formset=formset)
-    return render(request, "practices/case_edit.html", context, status=status)
+    return _references_page(
+        request, editing, form, formset, AttachmentForm(), status, conflict=conflict
+    )
 
 
 @member_required
@@ -208,7 +272,7 @@ def case_submit(request: HttpRequest, uuid) -> HttpResponse:
     missing = services.case_study_missing(case_study) if case_study.is_editable else []
     if request.method == "POST":
         try:
-            services.case_study_submit(actor=request.user, case_study=case_study)
+            moderation.case_study_submit(actor=request.user, case_study=case_study)
         except IncompleteCase as exc:
             missing = exc.missing
         except PracticesError as exc:
@@ -255,22 +319,15 @@ def attachment_upload(request: HttpRequest, uuid) -> HttpResponse:
         else:
             messages.success(request, f"“{attachment.filename}” attached.")
             return redirect("practices:case-edit", uuid=uuid, section="references")
-    initial = [
-        {"url": r.url, "title": r.title, "archive_url": r.archive_url}
-        for r in case_study.references.all()
-    ]
-    return render(
+    editing = _editing(request, uuid)
+    if isinstance(editing, HttpResponse):
+        return editing
+    return _references_page(
         request,
-        "practices/case_edit.html",
-        {
-            "case": case_study,
-            "section": "references",
-            "section_title": SECTIONS["references"][0],
-            "sections": SECTIONS,
-            "form": ReferencesForm(initial={"version": case_study.version}),
-            "formset": ReferenceFormSet(initial=initial, prefix="refs"),
-            "attachment_form": form,
-        },
+        editing,
+        ReferencesForm(initial={"version": editing.version}),
+        ReferenceFormSet(initial=editing.content["references"], prefix="refs"),
+        form,
         status=400,
     )
 

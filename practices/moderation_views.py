@@ -1,0 +1,254 @@
+"""Pages and actions of the moderation workflow, for moderators and originating organisations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organisation
+from accounts.permissions import moderator_required, two_factor_enforced
+from practices import moderation, revisions, selectors
+from practices.forms import CommentForm, DecisionForm, TagCorrectionForm
+from practices.models import CaseRevision, CaseStudy
+from practices.moderation import TransitionRefused
+
+ACTIONS = {
+    "request_changes": (moderation.case_study_request_changes, "Changes requested."),
+    "publish": (moderation.case_study_approve, None),
+    "reject": (moderation.case_study_reject, "Rejected."),
+    "withdraw": (moderation.case_study_withdraw, "Withdrawn."),
+}
+
+
+def _back(request: HttpRequest, case_study: CaseStudy) -> HttpResponse:
+    # Moderators return to the review page, everyone else to the case page.
+    if request.user.is_moderator and request.user.organisation_id != case_study.organisation_id:
+        return redirect("moderation:review", uuid=case_study.uuid)
+    return redirect("practices:case-detail", uuid=case_study.uuid)
+
+
+@moderator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = {
+        key: request.GET.get(key, "") for key in ("tlp", "region", "organisation", "claimed")
+    }
+    items = selectors.moderation_queue(actor=request.user, filters=filters)
+    return render(
+        request,
+        "practices/moderation/queue.html",
+        {
+            "items": items,
+            "filters": filters,
+            "tlps": [c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED],
+            "organisations": Organisation.objects.active().values_list("slug", "name"),
+        },
+    )
+
+
+@moderator_required
+def review(request: HttpRequest, uuid) -> HttpResponse:
+    """The whole case with the moderator's tools: decisions, tags, the thread, the diff."""
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    revision = case_study.revisions.filter(status=CaseRevision.Status.PENDING).first()
+    own = case_study.organisation_id == request.user.organisation_id
+    current_terms = [t.pk for t in case_study.terms.all()]
+    return render(
+        request,
+        "practices/moderation/review.html",
+        {
+            "case": case_study,
+            "own": own,
+            "tags": selectors.terms_by_taxonomy(case_study),
+            "history": selectors.case_study_history(actor=request.user, case_study=case_study),
+            "actions": [
+                name
+                for name in ("publish", "request_changes", "reject", "withdraw")
+                if moderation.allowed(request.user, case_study, name)
+            ],
+            "approvals": case_study.approvals.filter(
+                round=case_study.submission_round
+            ).select_related("moderator"),
+            "approvals_needed": moderation.approvals_needed(case_study),
+            "revision": revision,
+            "diff": selectors.revision_diff(case_study=case_study, revision=revision)
+            if revision
+            else [],
+            "tag_form": TagCorrectionForm(current_terms=current_terms)
+            if not own and case_study.status in ("submitted", "published")
+            else None,
+            "comment_form": CommentForm(),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@require_POST
+@two_factor_enforced
+def act(request: HttpRequest, uuid, action: str) -> HttpResponse:
+    """Apply one transition; the service checks state and role and explains any refusal."""
+    if action not in ACTIONS:
+        raise Http404
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    service, done = ACTIONS[action]
+    try:
+        result = service(
+            actor=request.user, case_study=case_study, comment=form.cleaned_data.get("comment", "")
+        )
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if action == "publish":
+            done = (
+                "Published."
+                if result
+                else "Approval recorded. Another moderator must approve before it is published."
+            )
+        messages.success(request, done)
+    return _back(request, case_study)
+
+
+@require_POST
+@moderator_required
+def claim(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    try:
+        moderation.case_study_claim(actor=request.user, case_study=case_study)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "You hold this item now.")
+    if request.POST.get("next") == "queue":
+        return redirect("moderation:queue")
+    return redirect("moderation:review", uuid=uuid)
+
+
+@require_POST
+@moderator_required
+def unclaim(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    try:
+        moderation.case_study_unclaim(actor=request.user, case_study=case_study)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Released.")
+    return redirect("moderation:review", uuid=uuid)
+
+
+@require_POST
+@moderator_required
+def retag(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    form = TagCorrectionForm(request.POST, current_terms=[t.pk for t in case_study.terms.all()])
+    if not form.is_valid():
+        messages.error(request, "Some of the chosen tags are not valid; nothing was changed.")
+        return redirect("moderation:review", uuid=uuid)
+    try:
+        moderation.case_study_retag(
+            actor=request.user,
+            case_study=case_study,
+            terms=form.chosen_terms(),
+            comment=form.cleaned_data["comment"],
+        )
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Tags saved; the change is in the case's history.")
+    return redirect("moderation:review", uuid=uuid)
+
+
+@require_POST
+@two_factor_enforced
+def comment(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a comment (up to 5,000 characters) first.")
+        return _back(request, case_study)
+    try:
+        moderation.case_study_comment(
+            actor=request.user, case_study=case_study, body=form.cleaned_data["body"]
+        )
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Comment added.")
+    return _back(request, case_study)
+
+
+def _revision(request: HttpRequest, uuid) -> tuple[CaseStudy, CaseRevision]:
+    case_study = selectors.case_study_get(actor=request.user, uuid=uuid)
+    revision = case_study.revisions.filter(status__in=CaseRevision.OPEN).first()
+    if revision is None:
+        raise Http404
+    return case_study, revision
+
+
+@require_POST
+@two_factor_enforced
+def revision_start(request: HttpRequest, uuid) -> HttpResponse:
+    case_study = selectors.case_study_editable_get(actor=request.user, uuid=uuid)
+    try:
+        revisions.revision_start(actor=request.user, case_study=case_study)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("practices:case-detail", uuid=uuid)
+    messages.info(
+        request,
+        "You are editing a revision. The published text stays as it is until a moderator "
+        "approves your changes.",
+    )
+    return redirect("practices:case-edit", uuid=uuid, section="incident")
+
+
+@require_POST
+@two_factor_enforced
+def revision_submit(request: HttpRequest, uuid) -> HttpResponse:
+    _, revision = _revision(request, uuid)
+    try:
+        revisions.revision_submit(actor=request.user, revision=revision)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Revision sent to the moderators.")
+    return redirect("practices:case-detail", uuid=uuid)
+
+
+@require_POST
+@two_factor_enforced
+def revision_discard(request: HttpRequest, uuid) -> HttpResponse:
+    _, revision = _revision(request, uuid)
+    try:
+        revisions.revision_discard(actor=request.user, revision=revision)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Revision discarded.")
+    return redirect("practices:case-detail", uuid=uuid)
+
+
+@require_POST
+@moderator_required
+def revision_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
+    _, revision = _revision(request, uuid)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    text = form.cleaned_data.get("comment", "")
+    try:
+        if decision == "approve":
+            revisions.revision_approve(actor=request.user, revision=revision, comment=text)
+        elif decision == "reject":
+            revisions.revision_reject(actor=request.user, revision=revision, comment=text)
+        else:
+            raise Http404
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Revision published." if decision == "approve" else "Revision refused."
+        )
+    return redirect("moderation:review", uuid=uuid)

@@ -1,0 +1,98 @@
+"""Background jobs. Thin: they take primary keys, load rows and call the code that does the work."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import User
+from practices import notifications
+from practices.models import CaseRevision, CaseStudy, ModerationEvent
+
+
+def _event(event_pk: int) -> ModerationEvent | None:
+    return (
+        ModerationEvent.objects.select_related(
+            "case_study__organisation", "case_study__created_by", "actor"
+        )
+        .filter(pk=event_pk)
+        .first()
+    )
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def moderators_notify(self, event_pk: int) -> int:
+    """Tell the moderators that a case was (re)submitted."""
+    event = _event(event_pk)
+    if event is None:
+        return 0
+    try:
+        return notifications.event_notify(event)
+    except OSError as exc:  # the mail server is unreachable: try again later
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def originator_notify(self, event_pk: int) -> int:
+    """Tell the originating organisation what happened to its case."""
+    event = _event(event_pk)
+    if event is None:
+        return 0
+    try:
+        return notifications.event_notify(event)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def revision_notify(self, event_pk: int) -> int:
+    """Tell moderators of a pending revision, or the organisation of the decision."""
+    event = _event(event_pk)
+    if event is None:
+        return 0
+    try:
+        return notifications.event_notify(event)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=300, acks_late=True)
+def moderators_digest(self) -> int:
+    """Each morning: what waits for review, oldest first, to every moderator who wants it."""
+    now = timezone.now()
+    sent = 0
+    for moderator in User.objects.moderators().filter(wants_optional_email=True):
+        cases = list(
+            CaseStudy.objects.visible_to(moderator)
+            .filter(status=CaseStudy.Status.SUBMITTED)
+            .exclude(organisation_id=moderator.organisation_id)
+            .select_related("organisation", "claimed_by")
+            .order_by("submitted_at")
+        )
+        revisions = list(
+            CaseRevision.objects.filter(
+                status=CaseRevision.Status.PENDING,
+                case_study__in=CaseStudy.objects.visible_to(moderator),
+            )
+            .exclude(case_study__organisation_id=moderator.organisation_id)
+            .select_related("case_study")
+            .order_by("submitted_at")
+        )
+        if not cases and not revisions:
+            continue
+        try:
+            sent += notifications.send(
+                [moderator],
+                f"{len(cases) + len(revisions)} item(s) waiting for review",
+                "digest",
+                {
+                    "cases": cases,
+                    "revisions": revisions,
+                    "now": now,
+                    "site": settings.SITE_URL,
+                },
+            )
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
+    return sent
