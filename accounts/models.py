@@ -171,3 +171,47 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == "pending"
+
+
+class ApiToken(models.Model):
+    """A machine credential acting for one organisation, with scopes and an expiry.
+
+    Only a keyed hash (HMAC-SHA256 with the SECRET_KEY) of the secret is stored; the full
+    token is shown once. ``prefix`` is a public identifier that finds the row without a scan.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    write_enabled = models.BooleanField(
+        "write scope", default=False, help_text="May create, edit and submit drafts."
+    )
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.short_name})"
+
+    @property
+    def scopes(self) -> list[str]:
+        return ["read", "write"] if self.write_enabled else ["read"]
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.revoked_at is None
+            and self.expires_at > timezone.now()
+            and self.organisation.is_active
+        )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from practices import feed
 from practices.audit import audit_record, changes_between
 from practices.models import AuditEvent, CaseStudy, ModerationEvent, Reference, Taxonomy, Term
 
@@ -59,6 +60,11 @@ class CaseStudyAdmin(admin.ModelAdmin):
             organisation=obj.organisation,
         )
 
+    def save_related(self, request, form, formsets, change):
+        # Recipients and tags are saved here, after the row: record the feed entry last.
+        super().save_related(request, form, formsets, change)
+        feed.change_record(form.instance)
+
     def delete_model(self, request, obj):
         audit_record(
             actor=request.user,
@@ -67,6 +73,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
             changes={"title": [obj.title, None]},
             organisation=obj.organisation,
         )
+        feed.change_record(obj, deleted=True)
         super().delete_model(request, obj)
 
     def has_delete_permission(self, request, obj=None):

@@ -14,6 +14,17 @@ class TermPicker(forms.CheckboxSelectMultiple):
 
     template_name = "practices/widgets/term_picker.html"
     option_template_name = "practices/widgets/term_option.html"
+    search_label = "this list"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["search_label"] = self.search_label
+        return context
+
+
+def term_label(term: Term) -> str:
+    # DISARM people speak in ids (T0002, C00006); elsewhere the code is internal.
+    return str(term) if term.taxonomy.slug.startswith("disarm") else term.label
 
 
 def _tactic_of(term: Term, by_pk: dict[int, Term]) -> Term | None:
@@ -33,14 +44,14 @@ def grouped_term_choices(terms: list[Term]) -> list:
     by_pk = {t.pk: t for t in terms}
     parents = {t.parent_id for t in terms if t.parent_id}
     if not parents:
-        return [(t.pk, str(t)) for t in terms]
+        return [(t.pk, term_label(t)) for t in terms]
     groups: dict[str, list] = {}
     for term in terms:
         if term.parent_id is None and term.pk in parents:
             groups.setdefault(str(term), [])
             continue
         top = _tactic_of(term, by_pk)
-        groups.setdefault(str(top) if top else "Other", []).append((term.pk, str(term)))
+        groups.setdefault(str(top) if top else "Other", []).append((term.pk, term_label(term)))
     return [(label, options) for label, options in groups.items() if options]
 
 
@@ -56,6 +67,7 @@ class TermField(forms.ModelMultipleChoiceField):
         )
         super().__init__(queryset=queryset, required=False, **kwargs)
         self.taxonomy_slug = taxonomy_slug
+        self.widget.search_label = str(kwargs.get("label") or taxonomy_slug)
         self.choices = grouped_term_choices(list(queryset))
 
 
@@ -162,6 +174,7 @@ class HandlingForm(SectionForm):
         widget=TermPicker,
         help_text="Required for AMBER and AMBER+STRICT: the organisations that may read it.",
     )
+    recipients.widget.search_label = "recipient organisations"
 
     class Meta:
         model = CaseStudy

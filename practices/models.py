@@ -439,3 +439,47 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events cannot be deleted.")
+
+
+class FeedCounter(models.Model):
+    """The one row whose lock orders the change feed (see practices/feed.py)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class CaseChange(models.Model):
+    """One entry of the change feed: case X changed, with who could read it right after.
+
+    ``seq`` is handed out under the FeedCounter lock, so entries become visible to readers
+    strictly in ``seq`` order. The audience snapshot (``public_to_all``, ``audience``) lets
+    the feed tell a consumer that lost access (tombstone) from one that never had it (nothing).
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    case_uuid = models.UUIDField(db_index=True)
+    case_study = models.ForeignKey(
+        CaseStudy, on_delete=models.SET_NULL, null=True, related_name="changes"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=CaseStudy.Status.choices)
+    tlp = models.CharField(max_length=20, choices=CaseStudy.TLP.choices)
+    public_to_all = models.BooleanField(
+        help_text="Published TLP:CLEAR or GREEN at this point: every organisation could read it."
+    )
+    audience = models.ManyToManyField(
+        Organisation,
+        related_name="+",
+        blank=True,
+        help_text="Recipients of a published AMBER case.",
+    )
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.case_uuid}"

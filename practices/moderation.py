@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from accounts.models import User
-from practices import tasks
+from practices import feed, tasks
 from practices.audit import audit_record, changes_between
 from practices.exceptions import IncompleteCase, PracticesError
 from practices.models import Approval, AuditEvent, CaseRevision, CaseStudy, ModerationEvent, Term
@@ -175,6 +175,7 @@ def _move(
         changes={"status": [previous, transition.target]},
         organisation=getattr(actor, "organisation", None),
     )
+    feed.change_record(case_study)
     notify = (
         tasks.moderators_notify
         if transition.target == Status.SUBMITTED
@@ -414,4 +415,5 @@ def case_study_retag(
         organisation=actor.organisation,
     )
     case_study.refresh_from_db()
+    feed.change_record(case_study)
     return case_study

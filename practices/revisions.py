@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from practices import tasks
+from practices import feed, tasks
 from practices.audit import audit_record, changes_between
 from practices.exceptions import StaleEdit
 from practices.models import AuditEvent, CaseRevision, CaseStudy, ModerationEvent, Reference, Term
@@ -217,8 +217,9 @@ def revision_approve(*, actor: User, revision: CaseRevision, comment: str = "") 
         ),
         organisation=actor.organisation,
     )
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
     case_study.refresh_from_db()
+    feed.change_record(case_study)
+    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
     return case_study
 
 

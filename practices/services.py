@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Organisation, User
+from practices import feed
 from practices.attachments import ALLOWED_DESCRIPTION, detect_content_type
 from practices.audit import audit_record, changes_between
 from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
@@ -68,6 +69,7 @@ def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER
         changes={"title": [None, title], "status": [None, Status.DRAFT]},
     )
     ModerationEvent.objects.create(case_study=case_study, actor=actor, to_status=Status.DRAFT)
+    feed.change_record(case_study)
     return case_study
 
 
@@ -159,6 +161,7 @@ def case_study_update(
     if references is not None:
         changes["references"] = [None, [r["url"] for r in references]]
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case_study, changes=changes)
+    feed.change_record(case_study)
     return case_study
 
 
@@ -212,6 +215,7 @@ def case_study_delete(*, actor: User, case_study: CaseStudy) -> None:
         obj=case_study,
         changes={"title": [case_study.title, None]},
     )
+    feed.change_record(case_study, deleted=True)
     case_study.delete()
     storage = Attachment._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
@@ -273,6 +277,7 @@ def attachment_add(*, actor: User, case_study: CaseStudy, upload: UploadedFile) 
     except Exception:
         storage.delete(stored_name)
         raise
+    feed.change_record(case_study)
     return attachment
 
 
@@ -291,6 +296,7 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
         case_study=attachment.case_study,
     )
     attachment.delete()
+    feed.change_record(attachment.case_study)
     transaction.on_commit(lambda: storage.delete(name))
 
 

@@ -184,11 +184,6 @@ def test_submitting_an_incomplete_draft_lists_what_is_missing(page, member):
 # lands, the test passes, pytest reports XPASS as a failure, and the marker must go.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="picker.js lets Enter in a picker's search box submit (and save) the whole section",
-)
 def test_enter_in_a_picker_search_box_only_filters(page, member):
     sign_in(page, member.email)
     start_draft(page, "Enter key")
@@ -204,11 +199,6 @@ def test_enter_in_a_picker_search_box_only_filters(page, member):
     expect(countries.get_by_role("checkbox", name=re.compile("Latvia"))).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="forms.grouped_term_choices labels options with str(term): slug codes show",
-)
 def test_term_options_are_labelled_in_words(page, member):
     sign_in(page, member.email)
     start_draft(page, "Labels")
@@ -222,11 +212,6 @@ def test_term_options_are_labelled_in_words(page, member):
     expect(actor).to_have_count(1, timeout=1_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the DISARM attribution's long URL overflows the tags sidebar on the case page",
-)
 def test_case_page_with_a_disarm_tag_does_not_scroll_sideways(page, member):
     sign_in(page, member.email)
     start_draft(page, "Wide page")
@@ -239,11 +224,6 @@ def test_case_page_with_a_disarm_tag_does_not_scroll_sideways(page, member):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="forms/field.html: help text ids miss aria-describedby; pickers are unnamed groups",
-)
 def test_incident_form_fields_are_named_and_described(page, member):
     sign_in(page, member.email)
     start_draft(page, "Accessible names")

@@ -9,6 +9,10 @@
     var search = picker.querySelector("[data-picker-search]");
     var options = Array.prototype.slice.call(picker.querySelectorAll("[data-picker-option]"));
     var groups = Array.prototype.slice.call(picker.querySelectorAll("[data-picker-group]"));
+    // Enter in the search box would submit (and save) the whole section.
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
+    });
     search.addEventListener("input", function () {
       var words = normalise(search.value).split(/\s+/).filter(Boolean);
       options.forEach(function (option) {
