@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+from practices.demo import seed_cases
+from practices.vocabularies import vocabularies_load
 
 
 class Command(BaseCommand):
@@ -10,9 +12,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         organisations, people = seed_accounts()
+        # Demo cases are tagged with vocabulary terms, so the vocabularies come first.
+        vocabularies_load()
+        cases = seed_cases(organisations, people)
+        # Counts only: demo case titles can be TLP:AMBER, and logs are not the place for them.
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(organisations)} organisations, {len(people)} people."
+                f"Demo data ready: {len(organisations)} organisations, {len(people)} people, "
+                f"{cases} case studies."
             )
         )
         self.stdout.write(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
