@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from django.utils.text import slugify
 
 from accounts import tasks
 from accounts.exceptions import AccountsError, InvitationInvalid
-from accounts.models import Invitation, Organisation, User
+from accounts.models import ApiToken, Invitation, Organisation, User
 
 
 def _hash_token(token: str) -> str:
@@ -285,3 +286,77 @@ def moderator_set(*, user: User, is_moderator: bool) -> User:
     user.is_moderator = is_moderator
     user.save(update_fields=["is_moderator"])
     return user
+
+
+TOKEN_PREFIX = "cdpe"  # noqa: S105 - the public label in front of every token
+
+
+def api_token_hash(secret: str) -> str:
+    """Keyed hash of a token secret: a leaked table cannot be checked offline without the key."""
+    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    name: str,
+    write: bool = False,
+    expires_in_days: int = 90,
+) -> tuple[ApiToken, str]:
+    """Issue a token for an organisation; returns it with the full secret, shown only once.
+
+    Only the organisation's admins (or an operator, actor=None) issue tokens.
+    """
+    if actor is not None:
+        _require_org_admin(actor, organisation)
+    if not name.strip():
+        raise AccountsError("Give the token a name that says what uses it.")
+    if not 1 <= expires_in_days <= 366:
+        raise AccountsError("A token expires after 1 to 366 days.")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organisation=organisation,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=api_token_hash(secret),
+        write_enabled=write,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+        created_by=actor,
+    )
+    return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token at once; requests with it get 401 from then on."""
+    if actor is not None:
+        _require_org_admin(actor, token.organisation)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The usable token a presented string belongs to, or None (unknown, revoked, expired,
+    inactive organisation, malformed — all the same to the caller)."""
+    try:
+        label, prefix, secret = raw.split("_", 2)
+    except ValueError:
+        return None
+    if label != TOKEN_PREFIX:
+        return None
+    token = ApiToken.objects.select_related("organisation").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.key_hash, api_token_hash(secret)):
+        return None
+    if not token.is_usable:
+        return None
+    now = timezone.now()
+    # Write last-used at most once a minute: a busy client must not turn reads into writes.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from portal import views
 
@@ -21,4 +22,20 @@ urlpatterns = [
     path("", include("practices.urls")),
     path("moderation/", include("practices.moderation_urls")),
     path("admin/", admin.site.urls),
+    path(
+        "api/v1/",
+        include(
+            (
+                [
+                    *include("practices.api.urls")[0].urlpatterns,
+                    *include("accounts.api.urls")[0].urlpatterns,
+                ],
+                "api",
+            ),
+        ),
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", views.api_docs, name="api-docs"),
 ]
+
+handler404 = "portal.views.not_found"

@@ -82,6 +82,13 @@ def changes_between(before: dict, after: dict) -> dict:
     return changed
 
 
+def person_of(actor):
+    """The person behind an actor, or None for an API token (which acts for its organisation)."""
+    from accounts.models import User
+
+    return actor if isinstance(actor, User) else None
+
+
 def _is_case(obj) -> bool:
     return obj._meta.label_lower == "practices.casestudy"
 
@@ -97,11 +104,11 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit event for ``obj``; call inside the service's transaction."""
     context = _context.get() or AuditContext()
-    actor_user = actor if getattr(actor, "pk", None) and hasattr(actor, "email") else None
+    actor_user = person_of(actor)
     return AuditEvent.objects.create(
         actor=actor_user,
-        actor_email=getattr(actor_user, "email", "") or "",
-        organisation=organisation or getattr(actor_user, "organisation", None),
+        actor_email=actor_user.email if actor_user else str(actor or "")[:254],
+        organisation=organisation or getattr(actor, "organisation", None),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(getattr(obj, "uuid", None) or obj.pk),

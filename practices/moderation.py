@@ -24,7 +24,7 @@ from django.utils.timesince import timesince
 
 from accounts.models import User
 from practices import feed, tasks
-from practices.audit import audit_record, changes_between
+from practices.audit import audit_record, changes_between, person_of
 from practices.exceptions import IncompleteCase, PracticesError
 from practices.models import Approval, AuditEvent, CaseRevision, CaseStudy, ModerationEvent, Term
 from practices.services import case_study_missing
@@ -163,7 +163,7 @@ def _move(
     case_study.refresh_from_db()
     event = ModerationEvent.objects.create(
         case_study=case_study,
-        actor=actor,
+        actor=person_of(actor),
         from_status=previous,
         to_status=transition.target,
         comment=comment.strip(),

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from accounts.models import Organisation, User
 from practices import feed
 from practices.attachments import ALLOWED_DESCRIPTION, detect_content_type
-from practices.audit import audit_record, changes_between
+from practices.audit import audit_record, changes_between, person_of
 from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
 from practices.models import (
     Attachment,
@@ -59,7 +59,9 @@ def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER
     """Start a draft for the actor's organisation; only its members see it until submitted."""
     if actor.organisation_id is None:
         raise PermissionDenied("Only members of an organisation write case studies.")
-    case_study = CaseStudy(organisation=actor.organisation, created_by=actor, title=title, tlp=tlp)
+    case_study = CaseStudy(
+        organisation=actor.organisation, created_by=person_of(actor), title=title, tlp=tlp
+    )
     case_study.full_clean()
     case_study.save()
     audit_record(
@@ -68,7 +70,9 @@ def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER
         obj=case_study,
         changes={"title": [None, title], "status": [None, Status.DRAFT]},
     )
-    ModerationEvent.objects.create(case_study=case_study, actor=actor, to_status=Status.DRAFT)
+    ModerationEvent.objects.create(
+        case_study=case_study, actor=person_of(actor), to_status=Status.DRAFT
+    )
     feed.change_record(case_study)
     return case_study
 
@@ -255,7 +259,7 @@ def attachment_add(*, actor: User, case_study: CaseStudy, upload: UploadedFile) 
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
-        uploaded_by=actor,
+        uploaded_by=person_of(actor),
     )
     attachment.file.save(attachment.uuid.hex, upload, save=False)
     stored_name = attachment.file.name

@@ -1,0 +1,82 @@
+"""One error shape for the whole API: RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "https://practice-exchange.invalid/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Invalid request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Server error",
+}
+
+
+def problem(status: int, detail: str, *, errors=None, code: str = "") -> dict:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": PROBLEM_TYPE + (code or str(status)),
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    """Every error, whatever raised it, as application/problem+json with the same fields."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("No such resource.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled API error", exc_info=exc)
+        response = Response(
+            problem(500, "Something went wrong on our side; it was logged."), status=500
+        )
+        response.content_type = PROBLEM_CONTENT_TYPE
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        errors = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
+        body = problem(
+            400, "The request has invalid fields; see errors.", errors=errors, code="validation"
+        )
+    else:
+        detail = (
+            response.data.get("detail", "")
+            if isinstance(response.data, dict)
+            else str(response.data)
+        )
+        body = problem(response.status_code, str(detail), code=getattr(exc, "default_code", ""))
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def not_found_json(request, exception=None):
+    """404 for unrouted /api/ paths, in the same shape as any other API error."""
+    return JsonResponse(
+        problem(404, "No such resource."), status=404, content_type=PROBLEM_CONTENT_TYPE
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import django_filters
+
+from practices.filters import _has_term
+from practices.models import CaseStudy
+
+
+class CaseStudyApiFilterSet(django_filters.FilterSet):
+    """Filters for /api/v1/cases/; each one is backed by an index."""
+
+    tag = django_filters.CharFilter(
+        method="filter_tags", label='Terms as "taxonomy:code", comma-separated; all must match'
+    )
+    taxonomy = django_filters.CharFilter(method="filter_taxonomy", label="Has any term of")
+    tlp = django_filters.MultipleChoiceFilter(
+        choices=[c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED]
+    )
+    region = django_filters.CharFilter(method="filter_region")
+    country = django_filters.CharFilter(method="filter_country")
+    status = django_filters.MultipleChoiceFilter(
+        choices=CaseStudy.Status.choices,
+        help_text="Other organisations' cases are always published; drafts etc. are your own.",
+    )
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+
+    class Meta:
+        model = CaseStudy
+        fields = ["tag", "taxonomy", "tlp", "region", "country", "status", "updated_after"]
+
+    def filter_tags(self, queryset, name, value):
+        for tag in filter(None, (v.strip() for v in value.split(","))):
+            slug, _, code = tag.partition(":")
+            queryset = queryset.filter(_has_term(taxonomy__slug=slug, code=code))
+        return queryset
+
+    def filter_taxonomy(self, queryset, name, value):
+        return queryset.filter(_has_term(taxonomy__slug=value))
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(_has_term(taxonomy__slug="region", code=value))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(_has_term(taxonomy__slug="country", code=value.upper()))

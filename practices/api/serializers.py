@@ -1,0 +1,293 @@
+"""Shapes of case studies in the API. Output follows the queryset's anonymisation decision."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Organisation
+from practices.models import TLP_RED_REFUSAL, CaseStudy, Taxonomy, Term
+from practices.vocabularies import DISARM_ATTRIBUTION
+
+
+class OriginatorSerializer(serializers.Serializer):
+    anonymised = serializers.BooleanField()
+    name = serializers.CharField(allow_null=True)
+    short_name = serializers.CharField(allow_null=True)
+    slug = serializers.CharField(allow_null=True)
+    country = serializers.CharField(allow_null=True)
+    region = serializers.CharField()
+
+
+class TagSerializer(serializers.Serializer):
+    taxonomy = serializers.CharField()
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ReferenceSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=1000)
+    title = serializers.CharField(max_length=300)
+    archive_url = serializers.URLField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
+
+
+class AttachmentOutSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    download_url = serializers.CharField()
+
+
+class CaseStudySerializer(serializers.ModelSerializer):
+    """A case as the requester may see it. Expects ``for_reader`` rows with prefetches."""
+
+    originator = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    keywords = serializers.SerializerMethodField()
+    recipients = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    attribution = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "uuid", "url", "version", "status", "tlp", "attribution_mode", "originator",
+            "title", "summary",
+            "incident", "attribution_confidence", "audiences", "incident_start", "incident_end",
+            "response", "responders", "response_start", "response_end", "resources",
+            "outcome", "effectiveness", "evidence", "lessons", "recommendations",
+            "tags", "keywords", "recipients", "references", "attachments",
+            "created_at", "updated_at", "submitted_at", "published_at", "attribution",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OriginatorSerializer)
+    def get_originator(self, case: CaseStudy) -> dict:
+        organisation = case.organisation
+        if getattr(case, "originator_visible", False):
+            return {
+                "anonymised": False,
+                "name": organisation.name,
+                "short_name": organisation.short_name,
+                "slug": organisation.slug,
+                "country": organisation.country.code or None,
+                "region": organisation.region,
+            }
+        return {
+            "anonymised": True,
+            "name": None,
+            "short_name": None,
+            "slug": None,
+            "country": None,
+            "region": organisation.region,
+        }
+
+    def _terms(self, case: CaseStudy) -> list[Term]:
+        return list(case.terms.all())
+
+    @extend_schema_field(TagSerializer(many=True))
+    def get_tags(self, case: CaseStudy) -> list[dict]:
+        return [
+            {"taxonomy": t.taxonomy.slug, "code": t.code, "label": t.label}
+            for t in self._terms(case)
+            if t.taxonomy.slug != "keyword"
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_keywords(self, case: CaseStudy) -> list[str]:
+        return [t.label for t in self._terms(case) if t.taxonomy.slug == "keyword"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_recipients(self, case: CaseStudy) -> list[str] | None:
+        # Only the originator and moderators learn whom else a case went to.
+        actor = self.context["actor"]
+        if actor.organisation_id == case.organisation_id or actor.is_moderator:
+            return [o.slug for o in case.recipients.all()]
+        return None
+
+    @extend_schema_field(ReferenceSerializer(many=True))
+    def get_references(self, case: CaseStudy) -> list[dict]:
+        return [
+            {"url": r.url, "title": r.title, "archive_url": r.archive_url}
+            for r in case.references.all()
+        ]
+
+    @extend_schema_field(AttachmentOutSerializer(many=True))
+    def get_attachments(self, case: CaseStudy) -> list[dict]:
+        return [
+            {
+                "uuid": a.uuid,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "download_url": reverse("practices:attachment-download", args=[case.uuid, a.uuid]),
+            }
+            for a in case.attachments.all()
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_attribution(self, case: CaseStudy) -> str | None:
+        disarm = any(t.taxonomy.slug.startswith("disarm") for t in self._terms(case))
+        return DISARM_ATTRIBUTION if disarm else None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, case: CaseStudy) -> str:
+        return reverse("api:case-detail", args=[case.uuid])
+
+
+class CaseStudyWriteSerializer(serializers.Serializer):
+    """What a client may send to create or change a draft; validated like the pages."""
+
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    incident = serializers.CharField(required=False, allow_blank=True)
+    attribution_confidence = serializers.ChoiceField(
+        CaseStudy.AttributionConfidence.choices, required=False
+    )
+    audiences = serializers.CharField(required=False, allow_blank=True)
+    incident_start = serializers.DateField(required=False, allow_null=True)
+    incident_end = serializers.DateField(required=False, allow_null=True)
+    response = serializers.CharField(required=False, allow_blank=True)
+    responders = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    response_start = serializers.DateField(required=False, allow_null=True)
+    response_end = serializers.DateField(required=False, allow_null=True)
+    resources = serializers.CharField(required=False, allow_blank=True)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    effectiveness = serializers.ChoiceField(CaseStudy.Effectiveness.choices, required=False)
+    evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, required=False, allow_blank=True)
+    lessons = serializers.CharField(required=False, allow_blank=True)
+    recommendations = serializers.CharField(required=False, allow_blank=True)
+    tlp = serializers.ChoiceField(CaseStudy.TLP.choices, required=False)
+    attribution_mode = serializers.ChoiceField(CaseStudy.AttributionMode.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        max_length=200,
+        help_text='Controlled terms as "taxonomy:code", e.g. "disarm-red:T0002", "country:EE".',
+    )
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+    recipients = serializers.ListField(
+        child=serializers.SlugField(), required=False, max_length=100,
+        help_text="Slugs of the organisations that may read an AMBER case.",
+    )  # fmt: skip
+    references = ReferenceSerializer(many=True, required=False, max_length=50)
+
+    MODEL_FIELDS = [
+        "title", "summary", "incident", "attribution_confidence", "audiences", "incident_start",
+        "incident_end", "response", "responders", "response_start", "response_end", "resources",
+        "outcome", "effectiveness", "evidence", "lessons", "recommendations", "tlp",
+        "attribution_mode",
+    ]  # fmt: skip
+
+    def validate_tlp(self, value: str) -> str:
+        if value == CaseStudy.TLP.RED:
+            raise serializers.ValidationError(TLP_RED_REFUSAL)
+        return value
+
+    def validate_tags(self, values: list[str]) -> dict[str, list[Term]]:
+        wanted = {}
+        for value in values:
+            slug, sep, code = value.partition(":")
+            if not sep or slug == "keyword":
+                raise serializers.ValidationError(
+                    f'"{value}" is not a controlled tag; write it as "taxonomy:code".'
+                )
+            wanted[(slug, code)] = value
+        found = {
+            (t.taxonomy.slug, t.code): t
+            for t in Term.objects.select_related("taxonomy").filter(
+                is_active=True,
+                taxonomy__slug__in={s for s, _ in wanted},
+                code__in={c for _, c in wanted},
+            )
+        }
+        unknown = [value for key, value in wanted.items() if key not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown or inactive tags: {', '.join(unknown)}.")
+        grouped: dict[str, list[Term]] = {}
+        for term in found.values():
+            if (term.taxonomy.slug, term.code) in wanted:
+                grouped.setdefault(term.taxonomy.slug, []).append(term)
+        return grouped
+
+    def validate_recipients(self, values: list[str]) -> list[Organisation]:
+        organisations = list(Organisation.objects.active().filter(slug__in=values))
+        missing = sorted(set(values) - {o.slug for o in organisations})
+        if missing:
+            raise serializers.ValidationError(f"Unknown organisations: {', '.join(missing)}.")
+        return organisations
+
+    def service_arguments(self) -> dict:
+        data = self.validated_data
+        fields = {name: data[name] for name in self.MODEL_FIELDS if name in data}
+        for name in ("incident_start", "incident_end", "response_start", "response_end"):
+            if name in fields and fields[name] is None:
+                fields[name] = None
+        arguments = {"fields": fields}
+        if "tags" in data:
+            controlled = [
+                slug
+                for slug in Taxonomy.objects.exclude(slug="keyword").values_list("slug", flat=True)
+            ]
+            arguments["terms"] = {slug: data["tags"].get(slug, []) for slug in controlled}
+        if "keywords" in data:
+            from practices.services import keywords_to_terms
+
+            arguments.setdefault("terms", {})["keyword"] = keywords_to_terms(
+                ", ".join(data["keywords"])
+            )
+        if "recipients" in data:
+            arguments["recipients"] = data["recipients"]
+        if "references" in data:
+            arguments["references"] = [dict(r) for r in data["references"]]
+        return arguments
+
+
+class CaseStudyUpdateSerializer(CaseStudyWriteSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    version = serializers.IntegerField(
+        help_text="The version you read; a stale one is refused with 409 and nothing changes."
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class TaxonomySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Taxonomy
+        fields = ["slug", "name", "description", "source", "attribution"]
+
+
+class TermSerializer(serializers.ModelSerializer):
+    taxonomy = serializers.CharField(source="taxonomy.slug")
+    parent = serializers.CharField(source="parent.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Term
+        fields = ["taxonomy", "code", "label", "description", "parent", "is_active", "source"]
+
+
+class FeedEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    uuid = serializers.UUIDField()
+    deleted = serializers.BooleanField(help_text="A tombstone: drop your copy of this case.")
+    case = CaseStudySerializer(allow_null=True)
+
+
+class FeedPageSerializer(serializers.Serializer):
+    results = FeedEntrySerializer(many=True)
+    next_cursor = serializers.CharField(help_text="Pass as ?cursor= to continue; store it.")
+    has_more = serializers.BooleanField()
