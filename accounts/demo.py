@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts import services
@@ -128,17 +129,21 @@ def seed_accounts() -> tuple[dict[str, Organisation], dict[str, User]]:
         organisations[slug] = organisation
 
     people = {}
+    # One hash for everyone: hashing the same password 18 times made the seed take seconds.
+    password_hash = make_password(DEMO_PASSWORD)
     for email, slug, role, full_name, is_moderator in PEOPLE:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = services.person_create(
                 organisation=organisations[slug],
                 email=email,
-                password=DEMO_PASSWORD,
+                password=None,
                 role=role,
                 full_name=full_name,
                 is_moderator=is_moderator,
                 is_demo=True,
             )
+            user.password = password_hash
+            user.save(update_fields=["password"])
         people[email] = user
     return organisations, people

@@ -3,7 +3,6 @@ status is there with the moderation trail that leads to it, and restricted cases
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from io import StringIO
 from itertools import pairwise
@@ -94,13 +93,6 @@ def test_the_command_reports_counts_but_no_case_content(seeded):
     assert "32 case studies" in seeded
     for spec in CASES:
         assert spec.title not in seeded
-
-
-def test_loading_is_fast():
-    start = time.monotonic()
-    seed()
-    seed()
-    assert time.monotonic() - start < 5
 
 
 def test_every_case_is_marked_as_demo_and_from_a_demo_organisation(seeded):

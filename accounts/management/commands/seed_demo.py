@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+from practices import feed
 from practices.demo import seed_cases
 from practices.vocabularies import vocabularies_load
 
@@ -15,6 +16,8 @@ class Command(BaseCommand):
         # Demo cases are tagged with vocabulary terms, so the vocabularies come first.
         vocabularies_load()
         cases = seed_cases(organisations, people)
+        # Demo cases are written directly; give each one its first change-feed entry.
+        feed.backfill()
         # Counts only: demo case titles can be TLP:AMBER, and logs are not the place for them.
         self.stdout.write(
             self.style.SUCCESS(
