@@ -13,7 +13,6 @@ class TermPicker(forms.CheckboxSelectMultiple):
     """Checkboxes with a search-as-you-type box (portal/static/portal/picker.js), grouped."""
 
     template_name = "practices/widgets/term_picker.html"
-    option_template_name = "practices/widgets/term_option.html"
     search_label = "this list"
 
     def get_context(self, name, value, attrs):
