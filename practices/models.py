@@ -488,3 +488,91 @@ class CaseChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.case_uuid}"
+
+
+class WebhookEndpoint(models.Model):
+    """An address where an organisation receives case events as signed POSTs.
+
+    Managed by the organisation's admins. Deliveries carry only what the organisation may read.
+    The signing secret is needed in clear to sign, so it is kept encrypted with a key derived
+    from SECRET_KEY (practices/webhooks.py) and shown once, when the endpoint is registered.
+    """
+
+    class EventType(models.TextChoices):
+        CASE_PUBLISHED = "case.published", "case.published: a published case became readable"
+        CASE_UPDATED = "case.updated", "case.updated: a case you can read changed"
+        CASE_REMOVED = "case.removed", "case.removed: you may no longer read a case"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField("URL", max_length=500)
+    secret_encrypted = models.TextField(editable=False)
+    event_types = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["is_active"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One event for one endpoint (the outbox): written in the transaction of the change.
+
+    ``payload`` is computed at write time, as the endpoint's organisation saw the case then.
+    Delivery attempts are claimed by moving ``next_attempt_at`` forward, so a retry scheduled
+    by Celery and one re-enqueued by the sweeper never both send.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=30, choices=WebhookEndpoint.EventType.choices)
+    case_uuid = models.UUIDField()
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["endpoint", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.case_uuid}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver an event: what the receiver answered, or what went wrong."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"attempt {self.attempt}: {self.status_code or self.error[:40]}"
