@@ -1,0 +1,221 @@
+#!/usr/bin/env python
+"""Benchmark of the API against the configured database; prints figures, asserts nothing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cdpe_bench .venv/bin/python bench/api.py
+    .venv/bin/python bench/api.py --cases 2000 --repeat 20     # quicker, e.g. on SQLite
+
+It migrates the database, loads the demo organisations and vocabularies, seeds N published
+and draft cases (marked "[bench]"; --cleanup removes them), then measures through Django's
+test client (no network): a list page, a detail, a feed page and a full feed replay, each next
+to a floor — the same rows fetched by one hand-written SQL query and serialised to JSON — and
+the ratio between the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+
+from accounts.models import Organisation
+from accounts.services import api_token_create
+from practices.models import CaseChange, CaseStudy, FeedCounter, Term
+
+MARK = "[bench]"
+COLUMNS = (
+    "c.uuid, c.title, c.summary, c.status, c.tlp, c.incident, c.response, c.outcome, c.updated_at"
+)
+
+
+def seed(count: int) -> None:
+    """Bulk-insert cases with tags and feed entries; idempotent by count of marked cases."""
+    existing = CaseStudy.objects.filter(title__startswith=MARK).count()
+    if existing >= count:
+        print(f"seed: {existing} bench cases already there")
+        return
+    organisations = list(Organisation.objects.filter(is_demo=True))
+    terms = list(Term.objects.filter(taxonomy__slug__in=["country", "region", "disarm-red"]))
+    rng = random.Random(7)
+    started = time.perf_counter()
+    with transaction.atomic():
+        cases = [
+            CaseStudy(
+                uuid=uuid.uuid4(),
+                organisation=rng.choice(organisations),
+                title=f"{MARK} case {i}",
+                summary="A fictional incident used for benchmarking. " * 3,
+                incident="Text of the incident. " * 40,
+                response="Text of the response. " * 40,
+                outcome="Text of the outcome. " * 20,
+                status=rng.choices(["published", "draft"], weights=[9, 1])[0],
+                tlp=rng.choices(["clear", "green", "amber"], weights=[3, 6, 1])[0],
+            )
+            for i in range(existing, count)
+        ]
+        CaseStudy.objects.bulk_create(cases, batch_size=2000)
+        cases = list(CaseStudy.objects.filter(title__startswith=MARK, changes__isnull=True))
+        through = CaseStudy.terms.through
+        through.objects.bulk_create(
+            [
+                through(casestudy_id=case.pk, term_id=term.pk)
+                for case in cases
+                for term in rng.sample(terms, 4)
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        counter = FeedCounter.objects.select_for_update().get_or_create(pk=1)[0]
+        CaseChange.objects.bulk_create(
+            [
+                CaseChange(
+                    seq=counter.value + n + 1,
+                    case_uuid=case.uuid,
+                    case_study=case,
+                    organisation_id=case.organisation_id,
+                    status=case.status,
+                    tlp=case.tlp,
+                    public_to_all=case.status == "published" and case.tlp in ("clear", "green"),
+                )
+                for n, case in enumerate(cases)
+            ],
+            batch_size=5000,
+        )
+        counter.value += len(cases)
+        counter.save()
+    print(f"seed: {len(cases)} cases in {time.perf_counter() - started:.1f} s")
+
+
+def timed(function, repeat: int) -> tuple[float, float]:
+    function()  # warm caches and connections
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return statistics.median(samples), p95
+
+
+def sql_json(query: str, params: list) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        names = [c[0] for c in cursor.description]
+        return json.dumps(
+            [dict(zip(names, row, strict=True)) for row in cursor.fetchall()], default=str
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--page", type=int, default=50, help="list page size")
+    parser.add_argument("--feed-page", type=int, default=500)
+    parser.add_argument("--cleanup", action="store_true", help="delete the bench cases and exit")
+    options = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    if options.cleanup:
+        CaseChange.objects.filter(case_study__title__startswith=MARK).delete()
+        print("deleted", CaseStudy.objects.filter(title__startswith=MARK).delete()[0], "rows")
+        return
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed(options.cases)
+
+    organisation = Organisation.objects.get(slug="demo-ee-gco")
+    _, secret = api_token_create(
+        actor=None, organisation=organisation, name="bench", expires_in_days=1
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    # Throttling would measure the limiter, not the API.
+    from django.conf import settings
+
+    settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = []
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+
+    sample = CaseStudy.objects.filter(
+        title__startswith=MARK, status="published", tlp="green"
+    ).first()
+    visible = "(c.status = 'published' AND c.tlp IN ('clear', 'green')) OR c.organisation_id = %s"
+    floors = {
+        "list page": (
+            f"SELECT {COLUMNS} FROM practices_casestudy c WHERE {visible} "
+            "ORDER BY c.created_at DESC, c.id DESC LIMIT %s",
+            [organisation.pk, options.page],
+        ),
+        "detail": (f"SELECT {COLUMNS} FROM practices_casestudy c WHERE c.uuid = %s", [sample.uuid]),
+        "feed page": (
+            f"SELECT f.seq, {COLUMNS} FROM practices_casechange f "
+            f"JOIN practices_casestudy c ON c.id = f.case_study_id WHERE {visible} "
+            "ORDER BY f.seq LIMIT %s",
+            [organisation.pk, options.feed_page],
+        ),
+        "feed replay": (
+            f"SELECT f.seq, {COLUMNS} FROM practices_casechange f "
+            f"JOIN practices_casestudy c ON c.id = f.case_study_id WHERE {visible} ORDER BY f.seq",
+            [organisation.pk],
+        ),
+    }
+    if connection.vendor == "sqlite":
+        floors = {
+            k: (q, [str(p).replace("-", "") if isinstance(p, uuid.UUID) else p for p in ps])
+            for k, (q, ps) in floors.items()
+        }
+
+    def replay() -> int:
+        url, pages = f"/api/v1/changes/?limit={options.feed_page}", 0
+        while url:
+            body = client.get(url).json()
+            pages += 1
+            url = (
+                f"/api/v1/changes/?limit={options.feed_page}&cursor={body['next_cursor']}"
+                if body["has_more"]
+                else None
+            )
+        return pages
+
+    endpoints = {
+        "list page": lambda: client.get(f"/api/v1/cases/?limit={options.page}"),
+        "detail": lambda: client.get(f"/api/v1/cases/{sample.uuid}/"),
+        "feed page": lambda: client.get(f"/api/v1/changes/?limit={options.feed_page}"),
+        "feed replay": replay,
+    }
+    print(
+        f"database: {connection.vendor}, cases: {CaseStudy.objects.count()}, "
+        f"feed entries: {CaseChange.objects.count()}, list page {options.page}, "
+        f"feed page {options.feed_page}"
+    )
+    print(f"{'request':<12} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6}")
+    for name, call in endpoints.items():
+        repeat = max(3, options.repeat // 10) if name == "feed replay" else options.repeat
+        median, p95 = timed(call, repeat)
+        query, params = floors[name]
+        floor, _ = timed(lambda q=query, p=params: sql_json(q, p), repeat)
+        print(f"{name:<12} {median:>10.1f} {p95:>8.1f} {floor:>9.1f} {median / floor:>6.1f}")
+
+
+if __name__ == "__main__":
+    main()
