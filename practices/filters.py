@@ -31,8 +31,12 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         label="TLP",
     )
-    region = django_filters.ChoiceFilter(method="filter_region", label="Region", choices=[])
-    country = django_filters.ChoiceFilter(method="filter_country", label="Country", choices=[])
+    region = django_filters.ChoiceFilter(
+        method="filter_region", label="Region", choices=[], empty_label="Any"
+    )
+    country = django_filters.ChoiceFilter(
+        method="filter_country", label="Country", choices=[], empty_label="Any"
+    )
     period_from = django_filters.DateFilter(
         method="filter_period_from",
         label="Incident active on or after",
