@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views
+from accounts import token_views, views
 
 app_name = "accounts"
 
@@ -32,4 +32,7 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation-revoke",
     ),
+    path("organisation/tokens/", token_views.token_list, name="tokens"),
+    path("organisation/tokens/new/", token_views.token_create, name="token-create"),
+    path("organisation/tokens/<uuid:uuid>/revoke/", token_views.token_revoke, name="token-revoke"),
 ]
