@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import permissions, throttling
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 from accounts.authentication import TokenActor
@@ -58,7 +59,17 @@ class IsOrganisationMember(permissions.BasePermission):
         return bool(user and user.is_authenticated and getattr(user, "organisation", None))
 
 
-class CasePagination(CursorPagination):
+class StrictCursorPagination(CursorPagination):
+    """A forged or stale cursor is a bad request (400), as on the change feed, not a 404."""
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError({"cursor": ["This cursor is not valid."]}) from exc
+
+
+class CasePagination(StrictCursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 500

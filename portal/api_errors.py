@@ -78,5 +78,7 @@ def exception_handler(exc, context):
 def not_found_json(request, exception=None):
     """404 for unrouted /api/ paths, in the same shape as any other API error."""
     return JsonResponse(
-        problem(404, "No such resource."), status=404, content_type=PROBLEM_CONTENT_TYPE
+        problem(404, "No such resource.", code="not_found"),
+        status=404,
+        content_type=PROBLEM_CONTENT_TYPE,
     )

@@ -15,10 +15,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import two_factor_missing
+from portal.api import StrictCursorPagination
 from practices import feed, moderation, services
 from practices.api.filters import CaseStudyApiFilterSet
 from practices.api.serializers import (
@@ -113,12 +114,13 @@ class CaseStudyViewSet(
         if "version" not in data.validated_data:
             raise exceptions.ValidationError({"version": ["This field is required."]})
         try:
-            case = services.case_study_update(
-                actor=request.user,
-                case_study=case,
-                expected_version=data.validated_data["version"],
-                **data.service_arguments(),
-            )
+            with transaction.atomic():  # keywords made for a refused save must not stay
+                case = services.case_study_update(
+                    actor=request.user,
+                    case_study=case,
+                    expected_version=data.validated_data["version"],
+                    **data.service_arguments(),
+                )
         except StaleEdit as exc:
             raise Conflict(
                 f"The case changed since the version you sent (it is now version "
@@ -155,6 +157,11 @@ class CaseStudyViewSet(
         transition = moderation.TRANSITIONS[name]
         if not moderation.has_role(request.user, case, transition.role):
             raise exceptions.PermissionDenied(f"Only {transition.role.value} can do this.")
+        if two_factor_missing(request.user):
+            # The same rule as the pages: privileged people act only with two-factor set up.
+            raise exceptions.PermissionDenied("Set up two-factor authentication first.")
+        if transition.needs_comment and not data.validated_data["comment"].strip():
+            raise exceptions.ValidationError({"comment": ["A comment is required for this."]})
         try:
             service(actor=request.user, case_study=case, comment=data.validated_data["comment"])
         except TransitionRefused as exc:
@@ -186,14 +193,14 @@ class CaseStudyViewSet(
         return self._decide(request, "withdraw", moderation.case_study_withdraw)
 
 
-class TermPagination(CursorPagination):
+class TermPagination(StrictCursorPagination):
     page_size = 200
     page_size_query_param = "limit"
     max_page_size = 1000
     ordering = ("id",)
 
 
-class NamePagination(CursorPagination):
+class NamePagination(StrictCursorPagination):
     page_size = 100
     ordering = ("slug",)
 
