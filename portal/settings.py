@@ -127,6 +127,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practices.tasks.moderators_digest",
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=0),
     },
+    # Picks up webhook events whose enqueue was lost (broker outage) or whose retry is due.
+    "webhooks-sweep": {
+        "task": "practices.tasks.webhooks_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------
@@ -306,3 +311,8 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploads above this size go to a temporary file instead of memory while they are checked.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Webhooks: plain http and loopback, private or link-local targets are refused unless this is
+# set (development and tests only: in production it would let admins probe internal networks).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)

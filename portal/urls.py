@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
     path("moderation/", include("practices.moderation_urls")),
+    path("organisation/webhooks/", include("practices.webhook_urls")),
     path("admin/", admin.site.urls),
     path(
         "api/v1/",

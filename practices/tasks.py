@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from practices import notifications
+from practices import notifications, webhooks
 from practices.models import CaseRevision, CaseStudy, ModerationEvent
 
 
@@ -96,3 +96,28 @@ def moderators_digest(self) -> int:
         except OSError as exc:
             raise self.retry(exc=exc) from exc
     return sent
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def webhook_deliver(self, event_pk: int) -> str:
+    """One delivery attempt of a webhook event; on failure, schedule the next with back-off.
+
+    The attempt count, the back-off (``webhooks.retry_countdown``) and the limit
+    (WEBHOOK_MAX_ATTEMPTS) live on the event, so retries scheduled here and re-enqueues by
+    ``webhooks_sweep`` share one budget, and a duplicate run finds nothing due.
+    """
+    outcome = webhooks.webhook_event_attempt(event_pk=event_pk)
+    if outcome.retry_in is not None:
+        # throw=False: the next run is scheduled and this one ends normally. Eagerly (no
+        # broker) nothing is scheduled: the sweeper makes the attempt once it is due.
+        self.retry(
+            countdown=outcome.retry_in, max_retries=settings.WEBHOOK_MAX_ATTEMPTS, throw=False
+        )
+    return outcome.status
+
+
+@shared_task(bind=True, max_retries=0, acks_late=True)
+def webhooks_sweep(self) -> int:
+    """Every minute: enqueue pending webhook events whose attempt is due (lost enqueues after a
+    broker outage, retries whose scheduled run went missing)."""
+    return webhooks.webhook_events_enqueue(webhooks.webhook_events_due())
