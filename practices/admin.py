@@ -4,7 +4,16 @@ from django.contrib import admin
 
 from practices import feed
 from practices.audit import audit_record, changes_between
-from practices.models import AuditEvent, CaseStudy, ModerationEvent, Reference, Taxonomy, Term
+from practices.models import (
+    AuditEvent,
+    CaseStudy,
+    ModerationEvent,
+    Reference,
+    Taxonomy,
+    Term,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 
 @admin.register(Taxonomy)
@@ -118,3 +127,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "organisation", "is_active", "created_at"]
+    list_filter = ["is_active", "organisation"]
+    readonly_fields = ["uuid"]  # the secret is not editable and never shown here
+    list_select_related = ["organisation"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "endpoint", "event_type", "status", "attempts", "created_at"]
+    list_filter = ["status", "event_type"]
+    list_select_related = ["endpoint"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
