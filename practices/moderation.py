@@ -415,5 +415,20 @@ def case_study_retag(
         organisation=actor.organisation,
     )
     case_study.refresh_from_db()
+    _retag_open_revision(case_study, added_ids=set(keep), chosen=terms)
     feed.change_record(case_study)
     return case_study
+
+
+def _retag_open_revision(case_study: CaseStudy, *, added_ids: set[int], chosen: dict) -> None:
+    """Carry a tag correction into an open revision, so approving it later does not undo it."""
+    revision = case_study.revisions.filter(status__in=CaseRevision.OPEN).first()
+    if revision is None:
+        return
+    corrected = set(
+        Term.objects.filter(taxonomy__slug__in=list(chosen)).values_list("pk", flat=True)
+    )
+    proposed = set(revision.data["terms"])
+    revision.data["terms"] = sorted((proposed - corrected) | added_ids)
+    revision.base_version = case_study.version
+    revision.save(update_fields=["data", "base_version"])

@@ -47,17 +47,21 @@ def moderators_for(case_study: CaseStudy) -> list[User]:
 
 
 def originators_for(case_study: CaseStudy, essential: bool) -> list[User]:
-    """Whoever started the case, and the organisation's admins."""
+    """Whoever submitted the case, whoever started it, and the organisation's admins."""
     people = list(
         User.objects.active().filter(
             organisation_id=case_study.organisation_id, role=User.Role.ADMIN
         )
     )
-    if (
-        case_study.created_by
-        and case_study.created_by.organisation_id == case_study.organisation_id
-    ):
-        people.insert(0, case_study.created_by)
+    submission = (
+        case_study.events.filter(kind=ModerationEvent.Kind.TRANSITION, to_status=Status.SUBMITTED)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    for person in (case_study.created_by, submission.actor if submission else None):
+        if person is not None and person.organisation_id == case_study.organisation_id:
+            people.insert(0, person)
     return _wanted(people, essential=essential)
 
 

@@ -181,6 +181,12 @@ def revision_approve(*, actor: User, revision: CaseRevision, comment: str = "") 
     """Apply the proposal to the published case."""
     revision = _decide(actor, revision)
     case_study = CaseStudy.objects.select_for_update().get(pk=revision.case_study_id)
+    if case_study.version != revision.base_version:
+        # Applying the proposal would silently undo what changed on the case since.
+        raise TransitionRefused(
+            "The published case changed since this revision was started. Refuse the revision "
+            "and ask its organisation to start a new one from the current text."
+        )
     before = case_content(case_study)
     data = revision.data
     for field, value in data["fields"].items():
@@ -229,6 +235,7 @@ def revision_reject(*, actor: User, revision: CaseRevision, comment: str) -> Cas
     if not comment.strip():
         raise TransitionRefused("Say why the revision is refused: a comment is required.")
     revision = _decide(actor, revision)
+    CaseStudy.objects.filter(pk=revision.case_study_id).update(claimed_by=None, claimed_at=None)
     revision.status = CaseRevision.Status.REJECTED
     revision.decided_by, revision.decided_at, revision.comment = actor, timezone.now(), comment
     revision.save()
