@@ -47,6 +47,11 @@ def _next_seq() -> int:
     return counter.value
 
 
+def last_seq() -> int:
+    """The highest sequence number handed out so far (0 for an empty feed)."""
+    return FeedCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
 def change_record(case_study: CaseStudy, *, deleted: bool = False) -> CaseChange:
     """Append a feed entry for this case; call at the end of the writing transaction."""
     if not transaction.get_connection().in_atomic_block:

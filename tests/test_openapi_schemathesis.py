@@ -10,7 +10,6 @@ are both checked.
 
 from __future__ import annotations
 
-import sys
 import uuid
 
 import pytest
@@ -24,7 +23,6 @@ from schemathesis.checks import (
     positive_data_acceptance,
     response_schema_conformance,
 )
-from schemathesis.openapi.checks import JsonSchemaError
 
 from accounts.models import Organisation
 from accounts.services import api_token_create
@@ -57,21 +55,6 @@ KNOWN_PATH_VALUES = {
 LENIENCY_CHECKS = [negative_data_rejection, positive_data_acceptance]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
-
-# Known bug, reported and pinned by the strict xfail at the end of this module: a case without
-# evidence shows `"evidence": ""`, which the schema's EvidenceEnum forbids. Exactly that failure
-# is set aside here so the sweep keeps guarding everything else; remove this with the xfail.
-TOLERATE_BLANK_EVIDENCE = True
-
-
-@schema.hook("filter_failure")
-def _set_aside_the_known_blank_evidence_bug(context, failure, case, response) -> bool:
-    known = (
-        isinstance(failure, JsonSchemaError)
-        and failure.instance == ""
-        and list(failure.instance_path)[-1:] == ["evidence"]
-    )
-    return not (known and TOLERATE_BLANK_EVIDENCE)
 
 
 @schema.hook("flatmap_path_parameters")
@@ -120,7 +103,6 @@ def token(db) -> str:
             attribution_mode=mode,
             terms=terms,
             effectiveness="partly_effective",
-            evidence="observed",  # a blank one trips the known bug pinned at the end
         )
     feed.backfill()  # factories skip the services; give the change feed its entries
     _, secret = api_token_create(actor=None, organisation=mine, name="schemathesis", write=True)
@@ -140,17 +122,7 @@ def test_every_operation_answers_as_its_schema_says(case, token):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "practices/api/serializers.py CaseStudySerializer: read_only_fields makes DRF drop "
-        'allow_blank from `evidence`, so the schema\'s EvidenceEnum forbids the "" every case '
-        "without evidence carries. Fix: declare `evidence = serializers.ChoiceField("
-        "CaseStudy.Evidence.choices, allow_blank=True, read_only=True)`."
-    ),
-)
-def test_a_case_without_evidence_matches_the_documented_schema(token, monkeypatch):
-    monkeypatch.setattr(sys.modules[__name__], "TOLERATE_BLANK_EVIDENCE", False)
+def test_a_case_without_evidence_matches_the_documented_schema(token):
     draft = CaseStudyFactory(
         organisation=Organisation.objects.get(slug="schema-office"), status="draft", evidence=""
     )

@@ -55,6 +55,8 @@ class CaseStudySerializer(serializers.ModelSerializer):
     attachments = serializers.SerializerMethodField()
     attribution = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    # Declared so the schema allows "" (no evidence given); read_only_fields would drop that.
+    evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CaseStudy

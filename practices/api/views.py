@@ -268,6 +268,12 @@ class ChangeFeedView(APIView):
             limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
         except ValueError as exc:
             raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]}) from exc
+        if after > feed.last_seq():
+            # A cursor from the future (another instance, a restored backup) would silently
+            # skip every change until the counter caught up: make the consumer replay instead.
+            raise exceptions.ValidationError(
+                {"cursor": ["This cursor is ahead of the feed; start again without a cursor."]}
+            )
         page = feed.feed_page(
             actor=request.user, after=after, limit=limit, readable=readable_cases(request.user)
         )
