@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -23,7 +24,7 @@ PDF_BYTES = (
 @pytest.fixture(autouse=True)
 def _vocabularies(db):
     """The vocabularies the pickers offer (uploads go to tmp_path: see tests/conftest.py)."""
-    call_command("load_vocabularies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_vocabularies", stdout=io.StringIO())
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ publishes → a member of another organisation finds it while browsing.
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import time
 
@@ -37,7 +38,7 @@ def _patient_expect():
 
 @pytest.fixture
 def people(db):
-    call_command("load_vocabularies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_vocabularies", stdout=io.StringIO())
     org_a = OrganisationFactory(name="Estonian Journey Office", short_name="EE JO", country="EE")
     org_b = OrganisationFactory(name="Japanese Journey Office", short_name="JP JO", country="JP")
     hub = OrganisationFactory(

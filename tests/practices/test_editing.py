@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -27,7 +29,7 @@ PAYLOADS = [
 
 @pytest.fixture
 def vocabularies(db):
-    call_command("load_vocabularies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_vocabularies", stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -15,7 +17,7 @@ from tests.factories import CaseStudyFactory
 
 @pytest.fixture
 def vocabularies(db):
-    call_command("load_vocabularies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_vocabularies", stdout=io.StringIO())
 
 
 def _make_cases(n, organisation, terms):
