@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rest_framework import authentication, exceptions
 
@@ -10,19 +10,16 @@ from accounts.models import ApiToken, Organisation
 from accounts.services import api_token_authenticate
 
 
-@dataclass
-class TokenActor:
-    """Who a token request acts as: its organisation, seen exactly like one of its members.
+@dataclass(frozen=True)
+class OrganisationActor:
+    """An organisation reading for itself, exactly like one of its members.
 
-    It offers what ``visible_to`` and the permission checks read from a person, and nothing
-    more: a token is never a moderator or an admin.
+    It offers what ``visible_to``, the permission checks and the case serializer read from a
+    person, and nothing more: it is never a moderator or an admin. API tokens and webhook
+    endpoints read through it.
     """
 
-    token: ApiToken
-    organisation: Organisation = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.organisation = self.token.organisation
+    organisation: Organisation
 
     is_authenticated = True
     is_anonymous = False
@@ -37,6 +34,17 @@ class TokenActor:
     @property
     def organisation_id(self) -> int:
         return self.organisation.pk
+
+    def __str__(self) -> str:
+        return self.organisation.short_name
+
+
+class TokenActor(OrganisationActor):
+    """Who a token request acts as: its organisation, with the token at hand for scopes."""
+
+    def __init__(self, token: ApiToken) -> None:
+        super().__init__(organisation=token.organisation)
+        object.__setattr__(self, "token", token)
 
     def __str__(self) -> str:
         return f"token {self.token.name} ({self.organisation.short_name})"

@@ -71,6 +71,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
+from accounts.authentication import OrganisationActor
 from accounts.models import Organisation, User
 from practices.api.serializers import CaseStudySerializer
 from practices.audit import audit_record
@@ -291,34 +292,6 @@ def webhook_target_allowed(url: str) -> bool:
 
 
 # --- Who reads: an organisation, like one of its members ----------------------------------
-
-
-@dataclass(frozen=True)
-class OrganisationActor:
-    """An organisation reading for itself, exactly like one of its members (or its API token).
-
-    It offers what ``visible_to`` and the case serializer read from a person, and nothing more:
-    it is never a moderator or an admin, so an endpoint receives what a member would see.
-    """
-
-    organisation: Organisation
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_moderator = False
-    is_org_admin = False
-    is_superuser = False
-    is_staff = False
-    pk = None
-    email = ""
-
-    @property
-    def organisation_id(self) -> int:
-        return self.organisation.pk
-
-    def __str__(self) -> str:
-        return f"webhooks of {self.organisation.short_name}"
 
 
 # --- The outbox ---------------------------------------------------------------------------
