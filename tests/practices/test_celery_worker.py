@@ -14,6 +14,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.urls import reverse
+from kombu import pools
 
 from portal.celery import app
 from practices import moderation
@@ -33,6 +34,9 @@ def _forget_broker_connections() -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps process-wide pools keyed by connection; a closed one left there breaks every
+    # later publish, even eager ones (Celery acquires a producer for those too).
+    pools.reset()
 
 
 @pytest.fixture
