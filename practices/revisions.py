@@ -20,6 +20,7 @@ from practices.audit import audit_record, changes_between
 from practices.exceptions import StaleEdit
 from practices.models import AuditEvent, CaseRevision, CaseStudy, ModerationEvent, Reference, Term
 from practices.moderation import Role, TransitionRefused, has_role, require_moderator_for
+from practices.services import case_study_missing
 
 EDITABLE_FIELDS = [
     "title", "summary", "incident", "attribution_confidence", "audiences", "incident_start",
@@ -140,6 +141,16 @@ def revision_submit(*, actor: User, revision: CaseRevision) -> CaseRevision:
         raise TransitionRefused("This revision was already sent for review.")
     if revision.data == case_content(revision.case_study):
         raise TransitionRefused("The revision changes nothing yet.")
+    missing = case_study_missing(
+        revision_as_case(revision),
+        term_ids=revision.data["terms"],
+        recipient_ids=revision.data["recipients"],
+    )
+    if missing:
+        # A published case must stay complete: same rule as the first submission.
+        raise TransitionRefused(
+            "The revision cannot be sent yet; it needs " + "; ".join(missing) + "."
+        )
     revision.status = CaseRevision.Status.PENDING
     revision.submitted_at = timezone.now()
     revision.save(update_fields=["status", "submitted_at"])

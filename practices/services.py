@@ -169,8 +169,14 @@ def case_study_update(
     return case_study
 
 
-def case_study_missing(case_study: CaseStudy) -> list[str]:
-    """What a case still needs before it can be submitted, in the words the form uses."""
+def case_study_missing(
+    case_study: CaseStudy, *, term_ids: list[int] | None = None, recipient_ids=None
+) -> list[str]:
+    """What a case still needs before it can be submitted, in the words the form uses.
+
+    ``term_ids`` and ``recipient_ids`` stand in for the stored relations when checking a
+    proposal that is not saved on the case (a revision).
+    """
     missing = []
     for field, words in [
         ("summary", "a summary"),
@@ -183,7 +189,8 @@ def case_study_missing(case_study: CaseStudy) -> list[str]:
             missing.append(words)
     if not case_study.incident_start:
         missing.append("when the incident started (Incident)")
-    slugs = set(case_study.terms.values_list("taxonomy__slug", flat=True))
+    terms = Term.objects.filter(pk__in=term_ids) if term_ids is not None else case_study.terms
+    slugs = set(terms.values_list("taxonomy__slug", flat=True))
     for slug, words in [
         ("disarm-red", "at least one DISARM technique (Incident)"),
         ("country", "at least one country targeted (Incident)"),
@@ -197,7 +204,10 @@ def case_study_missing(case_study: CaseStudy) -> list[str]:
         )
     if case_study.tlp == CaseStudy.TLP.RED:
         missing.append("a TLP other than RED (Handling)")
-    if case_study.is_restricted and not case_study.recipients.exists():
+    has_recipients = (
+        bool(recipient_ids) if recipient_ids is not None else case_study.recipients.exists()
+    )
+    if case_study.is_restricted and not has_recipients:
         missing.append(
             f"at least one recipient organisation for {case_study.get_tlp_display()} (Handling)"
         )

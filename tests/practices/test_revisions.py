@@ -401,3 +401,16 @@ def test_approving_a_revision_keeps_a_tag_correction_made_while_it_was_open(
         revisions.revision_approve(actor=moderator, revision=revision)
 
     assert lithuania.pk in snapshot(published)["terms"]
+
+
+def test_a_revision_that_blanks_a_required_section_cannot_be_sent(published, member):
+    revision = revisions.revision_start(actor=member, case_study=published)
+    revisions.revision_update(
+        actor=member, revision=revision, expected_version=revision.version, fields={"lessons": ""}
+    )
+
+    with pytest.raises(TransitionRefused, match="lessons learned"):
+        revisions.revision_submit(actor=member, revision=revision)
+
+    revision.refresh_from_db()
+    assert revision.status == "editing"
