@@ -205,30 +205,30 @@ def revision_start(request: HttpRequest, uuid) -> HttpResponse:
     return redirect("practices:case-edit", uuid=uuid, section="incident")
 
 
-@require_POST
-@two_factor_enforced
-def revision_submit(request: HttpRequest, uuid) -> HttpResponse:
+def _on_revision(request: HttpRequest, uuid, service, done: str) -> HttpResponse:
+    """Apply an originator's move to the open revision and go back to the case page."""
     _, revision = _revision(request, uuid)
     try:
-        revisions.revision_submit(actor=request.user, revision=revision)
+        service(actor=request.user, revision=revision)
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Revision sent to the moderators.")
+        messages.success(request, done)
     return redirect("practices:case-detail", uuid=uuid)
+
+
+@require_POST
+@two_factor_enforced
+def revision_submit(request: HttpRequest, uuid) -> HttpResponse:
+    return _on_revision(
+        request, uuid, revisions.revision_submit, "Revision sent to the moderators."
+    )
 
 
 @require_POST
 @two_factor_enforced
 def revision_discard(request: HttpRequest, uuid) -> HttpResponse:
-    _, revision = _revision(request, uuid)
-    try:
-        revisions.revision_discard(actor=request.user, revision=revision)
-    except TransitionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Revision discarded.")
-    return redirect("practices:case-detail", uuid=uuid)
+    return _on_revision(request, uuid, revisions.revision_discard, "Revision discarded.")
 
 
 @require_POST
