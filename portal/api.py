@@ -56,7 +56,8 @@ class IsOrganisationMember(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "organisation", None))
+        organisation = getattr(user, "organisation", None) if user else None
+        return bool(user.is_authenticated and organisation is not None and organisation.is_active)
 
 
 class StrictCursorPagination(CursorPagination):

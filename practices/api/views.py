@@ -11,7 +11,7 @@ import binascii
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -223,6 +223,17 @@ class TaxonomyViewSet(viewsets.ReadOnlyModelViewSet):
         """The terms of one vocabulary (DISARM terms carry the framework's attribution)."""
         taxonomy = self.get_object()
         terms = Term.objects.filter(taxonomy=taxonomy).select_related("taxonomy", "parent")
+        if taxonomy.slug == "keyword":
+            # Free keywords summarise the cases they were typed on: list only those used on
+            # cases this reader may see, or the list would reveal the others.
+            readable = CaseStudy.objects.visible_to(request.user)
+            terms = terms.filter(
+                Exists(
+                    CaseStudy.terms.through.objects.filter(
+                        term_id=OuterRef("pk"), casestudy_id__in=readable.values("pk")
+                    )
+                )
+            )
         if request.query_params.get("active") in ("true", "1"):
             terms = terms.filter(is_active=True)
         page = self.paginate_queryset(terms)

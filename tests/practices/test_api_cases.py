@@ -787,3 +787,20 @@ def test_etags_differ_between_organisations_that_see_different_cases(org, other_
     CaseStudyFactory(organisation=org, status="draft")
 
     assert bearer(org).get(CASES)["ETag"] != bearer(other_org).get(CASES)["ETag"]
+
+
+def test_keyword_list_shows_only_keywords_of_cases_the_token_may_read(org, other_org, token):
+    from practices.services import keywords_to_terms
+
+    visible = CaseStudyFactory(organisation=other_org, status="published", tlp="green")
+    hidden = CaseStudyFactory(organisation=other_org, status="published", tlp="amber")
+    draft = CaseStudyFactory(organisation=other_org, status="draft")
+    visible.terms.add(*keywords_to_terms("open topic"))
+    hidden.terms.add(*keywords_to_terms("secret topic"))
+    draft.terms.add(*keywords_to_terms("unpublished topic"))
+
+    response = token.get("/api/v1/taxonomies/keyword/terms/")
+
+    assert response.status_code == 200
+    labels = {term["label"] for term in response.json()["results"]}
+    assert labels == {"open topic"}

@@ -55,6 +55,26 @@ def draft(vocabularies, org, member) -> CaseStudy:
     )
 
 
+def complete_published(organisation, author, **extra) -> CaseStudy:
+    """A published case complete enough that a revision of it can be sent for review."""
+    return CaseStudyFactory(
+        organisation=organisation,
+        created_by=author,
+        status="published",
+        incident="Forged letters.",
+        incident_start=datetime.date(2025, 1, 1),
+        response="Debunked.",
+        outcome="It stopped.",
+        lessons="Be quick.",
+        terms=[
+            Term.objects.get(taxonomy__slug="disarm-red", code="T0002"),
+            Term.objects.get(taxonomy__slug="country", code="EE"),
+            Term.objects.get(taxonomy__slug="region", code="euro-atlantic"),
+        ],
+        **extra,
+    )
+
+
 def submitted_case(org, member, **extra) -> CaseStudy:
     defaults = {"tlp": "green", "title": "Forged letters", "submitted_at": timezone.now()}
     return CaseStudyFactory(
@@ -261,9 +281,9 @@ def test_mail_escapes_the_title_in_html_but_not_in_plain_text(
 
 
 def test_pending_revision_mails_moderators_of_other_organisations(
-    org, member, moderator, own_moderator, django_capture_on_commit_callbacks
+    vocabularies, org, member, moderator, own_moderator, django_capture_on_commit_callbacks
 ):
-    case = CaseStudyFactory(organisation=org, created_by=member, status="published")
+    case = complete_published(org, member)
     revision = revisions.revision_start(actor=member, case_study=case)
     revision = revisions.revision_update(
         actor=member, revision=revision, expected_version=1, fields={"summary": "Better."}
@@ -277,7 +297,7 @@ def test_pending_revision_mails_moderators_of_other_organisations(
 
 
 def test_digest_lists_waiting_items_oldest_first_to_moderators_who_want_it(
-    org, other_org, member, outsider, moderator, own_moderator, partner_moderator
+    vocabularies, org, other_org, member, outsider, moderator, own_moderator, partner_moderator
 ):
     now = timezone.now()
     for title, organisation, author, days in [
@@ -291,9 +311,7 @@ def test_digest_lists_waiting_items_oldest_first_to_moderators_who_want_it(
             title=title,
             submitted_at=now - datetime.timedelta(days=days),
         )
-    revised = CaseStudyFactory(
-        organisation=other_org, created_by=outsider, status="published", title="Revised JP"
-    )
+    revised = complete_published(other_org, outsider, title="Revised JP")
     revision = revisions.revision_start(actor=outsider, case_study=revised)
     revision = revisions.revision_update(
         actor=outsider, revision=revision, expected_version=1, fields={"summary": "Better."}
