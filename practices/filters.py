@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from practices.models import CaseStudy, Term
-
-TAG_HELP = "taxonomy:code, e.g. country:EE or disarm-red:T0002"
-
-
-def _has_term(**term_lookup) -> Exists:
-    return Exists(
-        CaseStudy.terms.through.objects.filter(
-            casestudy_id=OuterRef("pk"), **{f"term__{k}": v for k, v in term_lookup.items()}
-        )
-    )
 
 
 def _term_choices(slug: str) -> list[tuple[str, str]]:
@@ -77,16 +67,13 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_tags(self, queryset, name, values):
-        for value in values:
-            slug, _, code = value.partition(":")
-            queryset = queryset.filter(_has_term(taxonomy__slug=slug, code=code))
-        return queryset
+        return queryset.tagged_with_all(values)
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(_has_term(taxonomy__slug="region", code=value))
+        return queryset.tagged("region", value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(_has_term(taxonomy__slug="country", code=value))
+        return queryset.tagged("country", value)
 
     def filter_period_from(self, queryset, name, value):
         return queryset.filter(

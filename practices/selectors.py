@@ -107,13 +107,10 @@ def moderation_queue(*, actor, filters: dict) -> list[dict]:
         cases = cases.filter(organisation__slug=filters["organisation"])
         revisions = revisions.filter(case_study__organisation__slug=filters["organisation"])
     if filters.get("region"):
-        from practices.filters import _has_term
-
-        cases = cases.filter(_has_term(taxonomy__slug="region", code=filters["region"]))
-        region_cases = CaseStudy.objects.filter(
-            _has_term(taxonomy__slug="region", code=filters["region"])
+        cases = cases.tagged("region", filters["region"])
+        revisions = revisions.filter(
+            case_study__in=CaseStudy.objects.tagged("region", filters["region"])
         )
-        revisions = revisions.filter(case_study__in=region_cases)
     claimed = filters.get("claimed")
     if claimed == "claimed":
         cases = cases.filter(claimed_by__isnull=False)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import django_filters
 
-from practices.filters import _has_term
 from practices.models import CaseStudy
 
 
@@ -29,16 +28,13 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         fields = ["tag", "taxonomy", "tlp", "region", "country", "status", "updated_after"]
 
     def filter_tags(self, queryset, name, value):
-        for tag in filter(None, (v.strip() for v in value.split(","))):
-            slug, _, code = tag.partition(":")
-            queryset = queryset.filter(_has_term(taxonomy__slug=slug, code=code))
-        return queryset
+        return queryset.tagged_with_all([v.strip() for v in value.split(",") if v.strip()])
 
     def filter_taxonomy(self, queryset, name, value):
-        return queryset.filter(_has_term(taxonomy__slug=value))
+        return queryset.tagged(value)
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(_has_term(taxonomy__slug="region", code=value))
+        return queryset.tagged("region", value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(_has_term(taxonomy__slug="country", code=value.upper()))
+        return queryset.tagged("country", value.upper())
