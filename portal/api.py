@@ -75,3 +75,10 @@ class CasePagination(StrictCursorPagination):
     page_size_query_param = "limit"
     max_page_size = 500
     ordering = ("-created_at", "-id")
+
+
+class NamePagination(StrictCursorPagination):
+    """Directory-like lists (vocabularies, organisations), in slug order."""
+
+    page_size = 100
+    ordering = ("slug",)

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "practices.audit.AuditContextMiddleware",
+    "practices.audit.records.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

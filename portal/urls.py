@@ -20,8 +20,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
-    path("moderation/", include("practices.moderation_urls")),
-    path("organisation/webhooks/", include("practices.webhook_urls")),
+    path("moderation/", include("practices.moderation.urls")),
+    path("organisation/webhooks/", include("practices.sync.urls")),
     path("admin/", admin.site.urls),
     path(
         "api/v1/",

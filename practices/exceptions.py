@@ -28,3 +28,7 @@ class IncompleteCase(PracticesError):
 
 class AttachmentRefused(PracticesError):
     """An uploaded file is not of an allowed type or is too large."""
+
+
+class TransitionRefused(PracticesError):
+    """The case is not in a state, or the actor not in a role, that allows this move."""

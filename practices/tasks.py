@@ -1,116 +1,24 @@
-"""Background jobs. Thin: they take primary keys, load rows and call the code that does the work."""
+"""Where Celery finds the app's tasks (``autodiscover_tasks`` imports ``practices.tasks``).
+
+The tasks live in the room they belong to; each keeps its historical name
+``practices.tasks.<name>``, so queued messages and the beat schedule stay valid.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
+from practices.moderation.tasks import (
+    moderators_digest,
+    moderators_notify,
+    originator_notify,
+    revision_notify,
+)
+from practices.sync.tasks import webhook_deliver, webhooks_sweep
 
-from accounts.models import User
-from practices import notifications, webhooks
-from practices.models import CaseRevision, CaseStudy, ModerationEvent
-
-
-def _event(event_pk: int) -> ModerationEvent | None:
-    return (
-        ModerationEvent.objects.select_related(
-            "case_study__organisation", "case_study__created_by", "actor"
-        )
-        .filter(pk=event_pk)
-        .first()
-    )
-
-
-def _notify(task, event_pk: int) -> int:
-    event = _event(event_pk)
-    if event is None:
-        return 0
-    try:
-        return notifications.event_notify(event)
-    except OSError as exc:  # the mail server is unreachable: try again later
-        raise task.retry(exc=exc) from exc
-
-
-# Three names for one job, so queues, logs and tests say whom a message is for.
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def moderators_notify(self, event_pk: int) -> int:
-    """Tell the moderators that a case was (re)submitted."""
-    return _notify(self, event_pk)
-
-
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def originator_notify(self, event_pk: int) -> int:
-    """Tell the originating organisation what happened to its case."""
-    return _notify(self, event_pk)
-
-
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def revision_notify(self, event_pk: int) -> int:
-    """Tell moderators of a pending revision, or the organisation of the decision."""
-    return _notify(self, event_pk)
-
-
-@shared_task(bind=True, max_retries=3, default_retry_delay=300, acks_late=True)
-def moderators_digest(self) -> int:
-    """Each morning: what waits for review, oldest first, to every moderator who wants it."""
-    now = timezone.now()
-    sent = 0
-    for moderator in User.objects.moderators().filter(wants_optional_email=True):
-        cases = list(
-            CaseStudy.objects.visible_to(moderator)
-            .filter(status=CaseStudy.Status.SUBMITTED)
-            .exclude(organisation_id=moderator.organisation_id)
-            .select_related("organisation", "claimed_by")
-            .order_by("submitted_at")
-        )
-        revisions = list(
-            CaseRevision.objects.filter(
-                status=CaseRevision.Status.PENDING,
-                case_study__in=CaseStudy.objects.visible_to(moderator),
-            )
-            .exclude(case_study__organisation_id=moderator.organisation_id)
-            .select_related("case_study")
-            .order_by("submitted_at")
-        )
-        if not cases and not revisions:
-            continue
-        try:
-            sent += notifications.send(
-                [moderator],
-                f"{len(cases) + len(revisions)} item(s) waiting for review",
-                "digest",
-                {
-                    "cases": cases,
-                    "revisions": revisions,
-                    "now": now,
-                    "site": settings.SITE_URL,
-                },
-            )
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return sent
-
-
-@shared_task(bind=True, max_retries=None, acks_late=True)
-def webhook_deliver(self, event_pk: int) -> str:
-    """One delivery attempt of a webhook event; on failure, schedule the next with back-off.
-
-    The attempt count, the back-off (``webhooks.retry_countdown``) and the limit
-    (WEBHOOK_MAX_ATTEMPTS) live on the event, so retries scheduled here and re-enqueues by
-    ``webhooks_sweep`` share one budget, and a duplicate run finds nothing due.
-    """
-    outcome = webhooks.webhook_event_attempt(event_pk=event_pk)
-    if outcome.retry_in is not None:
-        # throw=False: the next run is scheduled and this one ends normally. Eagerly (no
-        # broker) nothing is scheduled: the sweeper makes the attempt once it is due.
-        self.retry(
-            countdown=outcome.retry_in, max_retries=settings.WEBHOOK_MAX_ATTEMPTS, throw=False
-        )
-    return outcome.status
-
-
-@shared_task(bind=True, max_retries=0, acks_late=True)
-def webhooks_sweep(self) -> int:
-    """Every minute: enqueue pending webhook events whose attempt is due (lost enqueues after a
-    broker outage, retries whose scheduled run went missing)."""
-    return webhooks.webhook_events_enqueue(webhooks.webhook_events_due())
+__all__ = [
+    "moderators_digest",
+    "moderators_notify",
+    "originator_notify",
+    "revision_notify",
+    "webhook_deliver",
+    "webhooks_sweep",
+]

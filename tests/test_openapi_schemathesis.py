@@ -27,9 +27,9 @@ from schemathesis.checks import (
 from accounts.models import Organisation
 from accounts.services import api_token_create
 from portal.wsgi import application
-from practices import feed
+from practices.sync import feed
 from tests.factories import CaseStudyFactory, OrganisationFactory
-from tests.practices.test_feed import required_terms
+from tests.practices.sync.test_feed import required_terms
 
 EXAMPLES_PER_OPERATION = 10
 # The coverage phase adds boundary values of every documented parameter and body field, on top

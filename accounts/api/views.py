@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import MeSerializer, OrganisationSerializer
 from accounts.authentication import TokenActor
 from accounts.models import Organisation
-from practices.api.views import NamePagination
+from portal.api import NamePagination
 
 
 @extend_schema(tags=["directory"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from practices.models import CaseStudy
+from practices.cases.models import CaseStudy
 
 
 class CaseStudyApiFilterSet(django_filters.FilterSet):

@@ -2,148 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organisation
-from practices.models import TLP_RED_REFUSAL, CaseStudy, Taxonomy, Term
-from practices.vocabularies import DISARM_ATTRIBUTION
-
-
-class OriginatorSerializer(serializers.Serializer):
-    anonymised = serializers.BooleanField()
-    name = serializers.CharField(allow_null=True)
-    short_name = serializers.CharField(allow_null=True)
-    slug = serializers.CharField(allow_null=True)
-    country = serializers.CharField(allow_null=True)
-    region = serializers.CharField()
-
-
-class TagSerializer(serializers.Serializer):
-    taxonomy = serializers.CharField()
-    code = serializers.CharField()
-    label = serializers.CharField()
-
-
-class ReferenceSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=1000)
-    title = serializers.CharField(max_length=300)
-    archive_url = serializers.URLField(
-        max_length=1000, required=False, allow_blank=True, default=""
-    )
-
-
-class AttachmentOutSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField()
-    filename = serializers.CharField()
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-    sha256 = serializers.CharField()
-    download_url = serializers.CharField()
-
-
-class CaseStudySerializer(serializers.ModelSerializer):
-    """A case as the requester may see it. Expects ``for_reader`` rows with prefetches."""
-
-    originator = serializers.SerializerMethodField()
-    tags = serializers.SerializerMethodField()
-    keywords = serializers.SerializerMethodField()
-    recipients = serializers.SerializerMethodField()
-    references = serializers.SerializerMethodField()
-    attachments = serializers.SerializerMethodField()
-    attribution = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    # Declared so the schema allows "" (no evidence given); read_only_fields would drop that.
-    evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, allow_blank=True, read_only=True)
-
-    class Meta:
-        model = CaseStudy
-        fields = [
-            "uuid", "url", "version", "status", "tlp", "attribution_mode", "originator",
-            "title", "summary",
-            "incident", "attribution_confidence", "audiences", "incident_start", "incident_end",
-            "response", "responders", "response_start", "response_end", "resources",
-            "outcome", "effectiveness", "evidence", "lessons", "recommendations",
-            "tags", "keywords", "recipients", "references", "attachments",
-            "created_at", "updated_at", "submitted_at", "published_at", "attribution",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    @extend_schema_field(OriginatorSerializer)
-    def get_originator(self, case: CaseStudy) -> dict:
-        organisation = case.organisation
-        if getattr(case, "originator_visible", False):
-            return {
-                "anonymised": False,
-                "name": organisation.name,
-                "short_name": organisation.short_name,
-                "slug": organisation.slug,
-                "country": organisation.country.code or None,
-                "region": organisation.region,
-            }
-        return {
-            "anonymised": True,
-            "name": None,
-            "short_name": None,
-            "slug": None,
-            "country": None,
-            "region": organisation.region,
-        }
-
-    def _terms(self, case: CaseStudy) -> list[Term]:
-        return list(case.terms.all())
-
-    @extend_schema_field(TagSerializer(many=True))
-    def get_tags(self, case: CaseStudy) -> list[dict]:
-        return [
-            {"taxonomy": t.taxonomy.slug, "code": t.code, "label": t.label}
-            for t in self._terms(case)
-            if t.taxonomy.slug != "keyword"
-        ]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_keywords(self, case: CaseStudy) -> list[str]:
-        return [t.label for t in self._terms(case) if t.taxonomy.slug == "keyword"]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
-    def get_recipients(self, case: CaseStudy) -> list[str] | None:
-        # Only the originator and moderators learn whom else a case went to.
-        actor = self.context["actor"]
-        if actor.organisation_id == case.organisation_id or actor.is_moderator:
-            return [o.slug for o in case.recipients.all()]
-        return None
-
-    @extend_schema_field(ReferenceSerializer(many=True))
-    def get_references(self, case: CaseStudy) -> list[dict]:
-        return [
-            {"url": r.url, "title": r.title, "archive_url": r.archive_url}
-            for r in case.references.all()
-        ]
-
-    @extend_schema_field(AttachmentOutSerializer(many=True))
-    def get_attachments(self, case: CaseStudy) -> list[dict]:
-        return [
-            {
-                "uuid": a.uuid,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "download_url": reverse("practices:attachment-download", args=[case.uuid, a.uuid]),
-            }
-            for a in case.attachments.all()
-        ]
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_attribution(self, case: CaseStudy) -> str | None:
-        disarm = any(t.taxonomy.slug.startswith("disarm") for t in self._terms(case))
-        return DISARM_ATTRIBUTION if disarm else None
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_url(self, case: CaseStudy) -> str:
-        return reverse("api:case-detail", args=[case.uuid])
+from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
+from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
+from practices.vocabularies.models import Taxonomy, Term
 
 
 class CaseStudyWriteSerializer(serializers.Serializer):
@@ -244,7 +108,7 @@ class CaseStudyWriteSerializer(serializers.Serializer):
             ]
             arguments["terms"] = {slug: data["tags"].get(slug, []) for slug in controlled}
         if "keywords" in data:
-            from practices.services import keywords_to_terms
+            from practices.cases.services import keywords_to_terms
 
             arguments.setdefault("terms", {})["keyword"] = keywords_to_terms(
                 ", ".join(data["keywords"])

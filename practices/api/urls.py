@@ -3,13 +3,13 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from practices.api import views
+from practices.api import cases, changes, vocabularies
 
 router = SimpleRouter(trailing_slash=True)
-router.register("cases", views.CaseStudyViewSet, basename="case")
-router.register("taxonomies", views.TaxonomyViewSet, basename="taxonomy")
+router.register("cases", cases.CaseStudyViewSet, basename="case")
+router.register("taxonomies", vocabularies.TaxonomyViewSet, basename="taxonomy")
 
 urlpatterns = [
-    path("changes/", views.ChangeFeedView.as_view(), name="changes"),
+    path("changes/", changes.ChangeFeedView.as_view(), name="changes"),
     *router.urls,
 ]

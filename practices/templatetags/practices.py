@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from practices.markdown import render_markdown
+from practices.cases.markdown import render_markdown
 
 register = template.Library()
 

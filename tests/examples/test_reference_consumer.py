@@ -22,10 +22,11 @@ from accounts.authentication import TokenActor
 from accounts.models import ApiToken, User
 from accounts.services import api_token_create, api_token_revoke
 from portal.api import ActorRateThrottle
-from practices import moderation, webhooks
 from practices.models import CaseStudy
+from practices.moderation import transitions as moderation
+from practices.sync import signing
 from tests.factories import OrganisationFactory, UserFactory
-from tests.practices.test_feed import draft_case, published_case
+from tests.practices.sync.test_feed import draft_case, published_case
 
 CONSUMER_PATH = Path(__file__).resolve().parents[2] / "examples" / "consumer" / "consumer.py"
 
@@ -335,8 +336,8 @@ def test_a_correct_signature_is_accepted(consumer):
 def test_a_delivery_signed_by_the_portal_is_accepted(consumer):
     timestamp = str(int(time.time()))
     headers = {
-        webhooks.HEADER_TIMESTAMP: timestamp,
-        webhooks.HEADER_SIGNATURE: webhooks.signature(SECRET, timestamp, BODY),
+        signing.HEADER_TIMESTAMP: timestamp,
+        signing.HEADER_SIGNATURE: signing.signature(SECRET, timestamp, BODY),
     }
 
     assert consumer.verify_webhook(SECRET, headers, BODY) is True

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
-from practices import feed
 from practices.demo import seed_cases
-from practices.vocabularies import vocabularies_load
+from practices.sync import feed
+from practices.vocabularies.loaders import vocabularies_load
 
 
 class Command(BaseCommand):

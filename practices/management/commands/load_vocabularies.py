@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from practices.vocabularies import vocabularies_load
+from practices.vocabularies.loaders import vocabularies_load
 
 
 class Command(BaseCommand):

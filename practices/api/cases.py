@@ -1,0 +1,186 @@
+"""API v1 for case studies: read what you may, draft and submit, moderate.
+
+Every queryset starts from ``CaseStudy.objects.for_reader(actor)``; the services decide what
+may be written, exactly as for the pages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.permissions import two_factor_missing
+from practices.api.filters import CaseStudyApiFilterSet
+from practices.api.serializers import (
+    CaseStudySerializer,
+    CaseStudyUpdateSerializer,
+    CaseStudyWriteSerializer,
+    DecisionSerializer,
+)
+from practices.cases import services
+from practices.cases.models import Attachment, CaseStudy
+from practices.exceptions import IncompleteCase, PracticesError, StaleEdit, TransitionRefused
+from practices.moderation import transitions
+from practices.vocabularies.models import Term
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource changed state; read it again."
+    default_code = "conflict"
+
+
+def readable_cases(actor):
+    """Cases the actor may read, with everything the serializer touches, in constant queries."""
+    return CaseStudy.objects.for_reader(actor).prefetch_related(
+        Prefetch("terms", queryset=Term.objects.select_related("taxonomy")),
+        "references",
+        "recipients",
+        Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
+    )
+
+
+def _validation(exc: DjangoValidationError) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    )
+
+
+@extend_schema(tags=["cases"])
+class CaseStudyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Case studies you may read; drafts of your organisation may be created and changed."""
+
+    lookup_field = "uuid"
+    serializer_class = CaseStudySerializer
+    filterset_class = CaseStudyApiFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return readable_cases(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "actor": self.request.user}
+
+    def _out(self, case: CaseStudy, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=case.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(request=CaseStudyWriteSerializer, responses={201: CaseStudySerializer})
+    def create(self, request, *args, **kwargs):
+        """Create a draft for your organisation (write scope)."""
+        data = CaseStudyWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():  # create and fill in one go: nothing half-saved
+                case = services.case_study_create(
+                    actor=request.user, title=data.validated_data["title"]
+                )
+                case = services.case_study_update(
+                    actor=request.user,
+                    case_study=case,
+                    expected_version=case.version,
+                    **data.service_arguments(),
+                )
+        except DjangoValidationError as exc:
+            raise _validation(exc) from exc
+        return self._out(case, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseStudyUpdateSerializer, responses=CaseStudySerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change a draft of your organisation; send the `version` you read (write scope)."""
+        case = self.get_object()
+        if case.organisation_id != request.user.organisation_id:
+            raise exceptions.NotFound("No such resource.")
+        data = CaseStudyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "version" not in data.validated_data:
+            raise exceptions.ValidationError({"version": ["This field is required."]})
+        try:
+            with transaction.atomic():  # keywords made for a refused save must not stay
+                case = services.case_study_update(
+                    actor=request.user,
+                    case_study=case,
+                    expected_version=data.validated_data["version"],
+                    **data.service_arguments(),
+                )
+        except StaleEdit as exc:
+            raise Conflict(
+                f"The case changed since the version you sent (it is now version "
+                f"{exc.current_version}). Nothing was saved: read it again and reapply."
+            ) from exc
+        except DjangoValidationError as exc:
+            raise _validation(exc) from exc
+        except PracticesError as exc:
+            raise Conflict(str(exc)) from exc
+        return self._out(case)
+
+    def update(self, request, *args, **kwargs):
+        raise exceptions.MethodNotAllowed("PUT")
+
+    @extend_schema(request=None, responses=CaseStudySerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, uuid=None):
+        """Send a complete draft to the moderators (write scope)."""
+        case = self.get_object()
+        if case.organisation_id != request.user.organisation_id:
+            raise exceptions.NotFound("No such resource.")
+        try:
+            transitions.case_study_submit(actor=request.user, case_study=case)
+        except IncompleteCase as exc:
+            raise exceptions.ValidationError({"missing": exc.missing}) from exc
+        except TransitionRefused as exc:
+            raise Conflict(str(exc)) from exc
+        return self._out(case)
+
+    def _decide(self, request, name: str, service) -> Response:
+        case = self.get_object()
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transition = transitions.TRANSITIONS[name]
+        if not transitions.has_role(request.user, case, transition.role):
+            raise exceptions.PermissionDenied(f"Only {transition.role.value} can do this.")
+        if two_factor_missing(request.user):
+            # The same rule as the pages: privileged people act only with two-factor set up.
+            raise exceptions.PermissionDenied("Set up two-factor authentication first.")
+        if transition.needs_comment and not data.validated_data["comment"].strip():
+            raise exceptions.ValidationError({"comment": ["A comment is required for this."]})
+        try:
+            service(actor=request.user, case_study=case, comment=data.validated_data["comment"])
+        except TransitionRefused as exc:
+            raise Conflict(str(exc)) from exc
+        return self._out(case)
+
+    @extend_schema(request=DecisionSerializer, responses=CaseStudySerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, uuid=None):
+        """Moderators (signed-in session): return a submission with a comment."""
+        return self._decide(request, "request_changes", transitions.case_study_request_changes)
+
+    @extend_schema(request=DecisionSerializer, responses=CaseStudySerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, uuid=None):
+        """Moderators (signed-in session): approve; publishes when enough approvals."""
+        return self._decide(request, "publish", transitions.case_study_approve)
+
+    @extend_schema(request=DecisionSerializer, responses=CaseStudySerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, uuid=None):
+        """Moderators (signed-in session): reject with a reason."""
+        return self._decide(request, "reject", transitions.case_study_reject)
+
+    @extend_schema(request=DecisionSerializer, responses=CaseStudySerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, uuid=None):
+        """The originating organisation's admin or a moderator (session): withdraw."""
+        return self._decide(request, "withdraw", transitions.case_study_withdraw)

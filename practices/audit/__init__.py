@@ -1,0 +1,1 @@
+"""The append-only audit trail: who did what, through which channel."""

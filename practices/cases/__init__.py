@@ -1,0 +1,1 @@
+"""The case study: its text, references, attachments, revisions, visibility and pages."""

@@ -1,0 +1,175 @@
+"""Forms for drafting a case study, one per section, plus browsing filters' widgets."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import Organisation
+from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
+from practices.vocabularies.models import Term
+from practices.vocabularies.picker import TermField, TermPicker
+
+
+class SectionForm(forms.ModelForm):
+    """One section of the case; carries the version the person started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    taxonomies: list[tuple[str, str, str]] = []  # (slug, label, help)
+    markdown_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, current_terms: list[int], version: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = version
+        current = current_terms
+        for slug, label, help_text in self.taxonomies:
+            self.fields[f"terms_{slug}"] = TermField(
+                slug, current=current, label=label, help_text=help_text
+            )
+            self.initial.setdefault(f"terms_{slug}", current)
+        for name in self.markdown_fields:
+            self.fields[name].help_text = "Markdown: **bold**, *italic*, lists, links. No HTML."
+
+    def model_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def chosen_terms(self) -> dict[str, list[Term]]:
+        return {slug: list(self.cleaned_data[f"terms_{slug}"]) for slug, _, _ in self.taxonomies}
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IncidentForm(SectionForm):
+    keywords = forms.CharField(
+        required=False, help_text="Free keywords, separated by commas.", max_length=500
+    )
+    taxonomies = [
+        ("disarm-red", "DISARM techniques", "Tactics and techniques of the disinformation."),
+        ("threat-actor", "Suspected actor", ""),
+        ("platform", "Platforms and channels", ""),
+        ("country", "Countries targeted", ""),
+        ("language", "Languages", ""),
+        ("region", "Region", ""),
+        ("theme", "Themes", ""),
+    ]
+    markdown_fields = ("incident",)
+
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "title",
+            "summary",
+            "incident",
+            "attribution_confidence",
+            "audiences",
+            "incident_start",
+            "incident_end",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "audiences": forms.Textarea(attrs={"rows": 2}),
+            "incident_start": DATE,
+            "incident_end": DATE,
+        }
+        labels = {"attribution_confidence": "Confidence in the attribution"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keywords = Term.objects.of("keyword").filter(pk__in=kwargs["current_terms"])
+        self.initial.setdefault("keywords", ", ".join(keywords.values_list("label", flat=True)))
+
+
+class ResponseForm(SectionForm):
+    taxonomies = [
+        (
+            "disarm-blue",
+            "DISARM countermeasures",
+            "Caution from the framework's authors: the Blue framework came out of a 2019 "
+            "workshop and includes responses that some consider unethical, such as "
+            "censorship. Tag what was done, not what is endorsed.",
+        ),
+    ]
+    markdown_fields = ("response", "resources")
+
+    class Meta:
+        model = CaseStudy
+        fields = ["response", "responders", "response_start", "response_end", "resources"]
+        widgets = {"response_start": DATE, "response_end": DATE}
+
+
+class OutcomeForm(SectionForm):
+    markdown_fields = ("outcome", "lessons", "recommendations")
+
+    class Meta:
+        model = CaseStudy
+        fields = ["outcome", "effectiveness", "evidence", "lessons", "recommendations"]
+        labels = {"evidence": "What the rating rests on"}
+
+
+class HandlingForm(SectionForm):
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=TermPicker,
+        help_text="Required for AMBER and AMBER+STRICT: the organisations that may read it.",
+    )
+    recipients.widget.search_label = "recipient organisations"
+
+    class Meta:
+        model = CaseStudy
+        fields = ["tlp", "attribution_mode"]
+        widgets = {"attribution_mode": forms.RadioSelect, "tlp": forms.RadioSelect}
+        labels = {"tlp": "Traffic Light Protocol (TLP 2.0)", "attribution_mode": "Attribution"}
+
+    def __init__(self, *args, current_recipients: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = Organisation.objects.active().exclude(
+            pk=self.instance.organisation_id
+        )
+        self.initial.setdefault("recipients", current_recipients)
+
+    def clean_tlp(self) -> str:
+        tlp = self.cleaned_data["tlp"]
+        if tlp == CaseStudy.TLP.RED:
+            raise forms.ValidationError(TLP_RED_REFUSAL)
+        return tlp
+
+    def chosen_recipients(self) -> list[Organisation]:
+        if self.cleaned_data["tlp"] not in CaseStudy.RESTRICTED_TLPS:
+            return []  # recipients only mean something for AMBER
+        return list(self.cleaned_data["recipients"])
+
+
+class ReferenceForm(forms.Form):
+    url = forms.URLField(label="URL", max_length=1000, assume_scheme="https")
+    title = forms.CharField(max_length=300)
+    archive_url = forms.URLField(
+        label="Archived copy URL", max_length=1000, required=False, assume_scheme="https"
+    )
+
+
+ReferenceFormSet = forms.formset_factory(ReferenceForm, extra=2, can_delete=True, max_num=50)
+
+
+class ReferencesForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Add a file")
+
+
+class NewCaseForm(forms.ModelForm):
+    class Meta:
+        model = CaseStudy
+        fields = ["title"]
+        help_texts = {"title": "A short, plain title. You can change it later."}
+
+
+SECTIONS = {
+    "incident": ("Incident", IncidentForm),
+    "response": ("Response", ResponseForm),
+    "outcome": ("Outcome and lessons", OutcomeForm),
+    "references": ("References and attachments", None),
+    "handling": ("Handling", HandlingForm),
+}

@@ -1,0 +1,310 @@
+"""The case study, its references, attachments, history thread and pending revisions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Organisation
+from practices.cases.querysets import CaseStudyQuerySet
+from practices.vocabularies.models import Term
+
+
+class CaseStudy(models.Model):
+    """A disinformation incident and the response to it, as one organisation tells it.
+
+    Visibility is decided only by ``CaseStudy.objects.visible_to(viewer)``.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class TLP(models.TextChoices):
+        CLEAR = "clear", "TLP:CLEAR"
+        GREEN = "green", "TLP:GREEN"
+        AMBER = "amber", "TLP:AMBER"
+        AMBER_STRICT = "amber_strict", "TLP:AMBER+STRICT"
+        RED = "red", "TLP:RED"
+
+    class AttributionMode(models.TextChoices):
+        NAMED = "named", "Named: show our organisation"
+        ANONYMISED = "anonymised", "Anonymised: show only 'a partner organisation' and region"
+
+    class AttributionConfidence(models.TextChoices):
+        UNATTRIBUTED = "unattributed", "Unattributed"
+        SUSPECTED = "suspected", "Suspected"
+        ASSESSED = "assessed", "Assessed"
+        PUBLIC = "public", "Publicly attributed by a government"
+
+    class Effectiveness(models.TextChoices):
+        NOT_ASSESSED = "not_assessed", "Not assessed"
+        INEFFECTIVE = "ineffective", "Ineffective"
+        PARTLY = "partly_effective", "Partly effective"
+        EFFECTIVE = "effective", "Effective"
+        HIGHLY = "highly_effective", "Highly effective"
+
+    class Evidence(models.TextChoices):
+        MEASURED = "measured", "Measured"
+        OBSERVED = "observed", "Observed"
+        ANECDOTAL = "anecdotal", "Anecdotal"
+
+    RESTRICTED_TLPS = (TLP.AMBER, TLP.AMBER_STRICT)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="case_studies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when an API token created it.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every save; stale edits are refused."
+    )
+
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="Plain text, two or three sentences.")
+
+    # The incident
+    incident = models.TextField("what was spread", blank=True, help_text="Markdown.")
+    attribution_confidence = models.CharField(
+        max_length=20,
+        choices=AttributionConfidence.choices,
+        default=AttributionConfidence.UNATTRIBUTED,
+    )
+    audiences = models.TextField("audiences targeted", blank=True)
+    incident_start = models.DateField(null=True, blank=True)
+    incident_end = models.DateField(null=True, blank=True)
+
+    # The response
+    response = models.TextField("what was done", blank=True, help_text="Markdown.")
+    responders = models.CharField("by whom", max_length=300, blank=True)
+    response_start = models.DateField(null=True, blank=True)
+    response_end = models.DateField(null=True, blank=True)
+    resources = models.TextField("resources used", blank=True, help_text="Markdown.")
+
+    # The outcome
+    outcome = models.TextField("what changed", blank=True, help_text="Markdown.")
+    effectiveness = models.CharField(
+        max_length=20, choices=Effectiveness.choices, default=Effectiveness.NOT_ASSESSED
+    )
+    evidence = models.CharField("evidence", max_length=20, choices=Evidence.choices, blank=True)
+    lessons = models.TextField("lessons learned", blank=True, help_text="Markdown.")
+    recommendations = models.TextField(blank=True, help_text="Markdown.")
+
+    # Tags from every taxonomy, free keywords included.
+    terms = models.ManyToManyField(Term, related_name="case_studies", blank=True)
+
+    # Handling
+    tlp = models.CharField("TLP", max_length=20, choices=TLP.choices, default=TLP.AMBER)
+    recipients = models.ManyToManyField(
+        Organisation,
+        related_name="received_case_studies",
+        blank=True,
+        help_text="Organisations that may read an AMBER case besides yours and the moderators.",
+    )
+    attribution_mode = models.CharField(
+        max_length=20, choices=AttributionMode.choices, default=AttributionMode.NAMED
+    )
+
+    # Moderation
+    submission_round = models.PositiveIntegerField(
+        default=0, help_text="Raised at each (re)submission; approvals count within one round."
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_case_studies",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    MARKDOWN_FIELDS = ("incident", "resources", "response", "outcome", "lessons", "recommendations")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name_plural = "case studies"
+        constraints = [
+            models.CheckConstraint(condition=~Q(tlp="red"), name="case_study_never_tlp_red"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "tlp"]),
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["incident_start"]),
+            models.Index(fields=["incident_end"]),
+            models.Index(fields=["status", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.tlp == self.TLP.RED:
+            raise ValidationError({"tlp": TLP_RED_REFUSAL})
+        if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
+            raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+        if self.response_start and self.response_end and self.response_end < self.response_start:
+            raise ValidationError({"response_end": "The response cannot end before it starts."})
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.attribution_mode == self.AttributionMode.ANONYMISED
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.tlp in self.RESTRICTED_TLPS
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
+
+
+TLP_RED_REFUSAL = (
+    "TLP:RED material is for named recipients only and does not belong on a shared portal. "
+    "Choose AMBER+STRICT and name the recipient organisations, or share it through other channels."
+)
+
+
+class Reference(models.Model):
+    """A public source about the case: a URL, its title and optionally an archived copy."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="references")
+    url = models.URLField("URL", max_length=1000)
+    title = models.CharField(max_length=300)
+    archive_url = models.URLField("archived copy URL", max_length=1000, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored under random names: the file name a person chose never reaches the file system,
+    # and nothing about the path can be guessed.
+    return f"attachments/{instance.case_study.uuid}/{instance.uuid}"
+
+
+class Attachment(models.Model):
+    """A document or image attached to a case; served only through the download view."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ModerationEvent(models.Model):
+    """One entry in a case's history thread: a transition, an approval, a comment, a tag
+    correction or a revision decision — who, when, from where to where, and why."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", "Status change"
+        APPROVAL = "approval", "Approval"
+        COMMENT = "comment", "Comment"
+        TAGS = "tags", "Tags corrected"
+        REVISION = "revision", "Revision"
+        CLAIM = "claim", "Claim"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
+    comment = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case_study", "created_at"])]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.TRANSITION:
+            return f"{self.from_status or 'new'} → {self.to_status}"
+        return self.get_kind_display()
+
+
+class CaseRevision(models.Model):
+    """Proposed changes to a published case; the published text stays until a moderator
+    approves. ``data`` holds the full proposed content (fields, term ids, references)."""
+
+    class Status(models.TextChoices):
+        EDITING = "editing", "Being edited"
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    OPEN = (Status.EDITING, Status.PENDING)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EDITING)
+    data = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+    base_version = models.PositiveIntegerField(help_text="The case version it was started from.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_study"],
+                condition=Q(status__in=["editing", "pending"]),
+                name="one_open_revision_per_case",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Revision of {self.case_study}"

@@ -1,0 +1,110 @@
+"""Query sets for case studies. ``CaseStudyQuerySet.visible_to`` is the permission boundary."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+
+
+def _actor_organisation_id(actor) -> int | None:
+    """The organisation an actor reads for, or None when it may read only public material.
+
+    An actor is a person (or, through the API, a token acting for an organisation). A
+    deactivated person, or anyone of an inactive organisation, reads like a visitor — and since
+    such people cannot sign in, in practice that means not at all.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return None
+    organisation = getattr(actor, "organisation", None)
+    if organisation is None or not organisation.is_active:
+        return None
+    return organisation.pk
+
+
+def actor_owns(actor, case_study) -> bool:
+    """Whether the actor acts for the organisation that wrote this case (its originator)."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    organisation_id = getattr(actor, "organisation_id", None)
+    return organisation_id is not None and organisation_id == case_study.organisation_id
+
+
+class CaseStudyQuerySet(models.QuerySet):
+    def visible_to(self, actor) -> CaseStudyQuerySet:
+        """The cases this actor may read — the one place that decides it (DESIGN.md table).
+
+        - Visitors: published TLP:CLEAR, and only if the public view is enabled.
+        - Members of an active organisation: every case of their own organisation in any
+          status; published CLEAR and GREEN cases; published AMBER and AMBER+STRICT cases
+          that name their organisation as a recipient.
+        - Moderators: additionally every case that has left draft (submitted, changes
+          requested, published, rejected, withdrawn) — never another organisation's draft.
+        - Withdrawn cases are therefore visible only to their organisation and moderators.
+        """
+        Status, TLP = self.model.Status, self.model.TLP
+        organisation_id = _actor_organisation_id(actor)
+        public = Q(status=Status.PUBLISHED, tlp=TLP.CLEAR)
+        if organisation_id is None:
+            if actor is not None and actor.is_authenticated and not actor.is_active:
+                return self.none()
+            return self.filter(public) if settings.PUBLIC_VIEW_ENABLED else self.none()
+
+        own = Q(organisation_id=organisation_id)
+        if actor.is_moderator:
+            return self.filter(own | ~Q(status=Status.DRAFT))
+        is_recipient = Exists(
+            self.model.recipients.through.objects.filter(
+                casestudy_id=OuterRef("pk"), organisation_id=organisation_id
+            )
+        )
+        shared = Q(status=Status.PUBLISHED) & (
+            Q(tlp__in=[TLP.CLEAR, TLP.GREEN])
+            | (Q(tlp__in=self.model.RESTRICTED_TLPS) & is_recipient)
+        )
+        return self.filter(own | shared)
+
+    def with_originator_for(self, actor) -> CaseStudyQuerySet:
+        """Annotate ``originator_visible``: may this actor learn who submitted each case?
+
+        Anonymised cases hide their organisation from everyone but that organisation and the
+        moderators; they show "a partner organisation" and its region instead.
+        """
+        organisation_id = _actor_organisation_id(actor)
+        if organisation_id is not None and actor.is_moderator:
+            return self.annotate(originator_visible=Value(True, output_field=BooleanField()))
+        conditions = Q(attribution_mode=self.model.AttributionMode.NAMED)
+        if organisation_id is not None:
+            conditions |= Q(organisation_id=organisation_id)
+        return self.annotate(
+            originator_visible=Case(
+                When(conditions, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
+    def for_reader(self, actor) -> CaseStudyQuerySet:
+        """Where pages start: visible cases, anonymisation decided, originator loaded."""
+        return self.visible_to(actor).with_originator_for(actor).select_related("organisation")
+
+    def tagged(self, taxonomy_slug: str, code: str | None = None) -> CaseStudyQuerySet:
+        """Cases with a term of this taxonomy (and this code, if given): an EXISTS on the
+        indexed through table, so chaining several never multiplies rows."""
+        through = self.model.terms.through.objects.filter(
+            casestudy_id=OuterRef("pk"), term__taxonomy__slug=taxonomy_slug
+        )
+        if code is not None:
+            through = through.filter(term__code=code)
+        return self.filter(Exists(through))
+
+    def tagged_with_all(self, tags: list[str]) -> CaseStudyQuerySet:
+        """Cases carrying every one of the "taxonomy:code" tags."""
+        queryset = self
+        for tag in tags:
+            slug, _, code = tag.partition(":")
+            queryset = queryset.tagged(slug, code)
+        return queryset
+
+    def published(self) -> CaseStudyQuerySet:
+        return self.filter(status=self.model.Status.PUBLISHED)

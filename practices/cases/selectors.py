@@ -1,0 +1,79 @@
+"""Reads of case studies for pages. Every one starts from ``visible_to`` (via ``for_reader``)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from practices.cases.models import Attachment, CaseStudy
+from practices.vocabularies.models import Term
+
+_TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))
+
+
+def case_study_list(*, actor, published_only: bool = True) -> QuerySet[CaseStudy]:
+    """Cases the actor may read, with what list pages show, in a constant number of queries."""
+    queryset = CaseStudy.objects.for_reader(actor).prefetch_related(_TERMS)
+    if published_only:
+        queryset = queryset.published().order_by("-published_at", "-id")
+    return queryset
+
+
+def case_study_ours(*, actor) -> QuerySet[CaseStudy]:
+    """The actor's own organisation's cases, every status."""
+    return (
+        CaseStudy.objects.for_reader(actor)
+        .filter(organisation_id=actor.organisation_id)
+        .select_related("created_by")
+        .order_by("-updated_at")
+    )
+
+
+def case_study_get(*, actor, uuid) -> CaseStudy:
+    """One case the actor may read, or 404 — the same 404 as for a case that does not exist."""
+    case_study = (
+        CaseStudy.objects.for_reader(actor)
+        .prefetch_related(
+            _TERMS,
+            "references",
+            "recipients",
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
+        )
+        .filter(uuid=uuid)
+        .first()
+    )
+    if case_study is None:
+        raise Http404("No case study here.")
+    return case_study
+
+
+def case_study_editable_get(*, actor, uuid) -> CaseStudy:
+    """A case of the actor's own organisation, for editing; 404 for anyone else's."""
+    case_study = case_study_get(actor=actor, uuid=uuid)
+    if actor.organisation_id is None or case_study.organisation_id != actor.organisation_id:
+        raise Http404("No case study here.")
+    return case_study
+
+
+def terms_by_taxonomy(case_study: CaseStudy) -> OrderedDict:
+    """The case's tags grouped under their taxonomy, in the taxonomies' order."""
+    grouped: OrderedDict = OrderedDict()
+    for term in sorted(
+        case_study.terms.all(), key=lambda t: (t.taxonomy.position, t.position, t.code)
+    ):
+        grouped.setdefault(term.taxonomy, []).append(term)
+    return grouped
+
+
+def attachment_get(*, actor, case_uuid, attachment_uuid) -> Attachment:
+    """An attachment of a case the actor may read; 404 otherwise, whatever the reason."""
+    case_study = CaseStudy.objects.visible_to(actor).filter(uuid=case_uuid).first()
+    if case_study is None:
+        raise Http404
+    attachment = case_study.attachments.filter(uuid=attachment_uuid).first()
+    if attachment is None:
+        raise Http404
+    attachment.case_study = case_study
+    return attachment

@@ -1,0 +1,1 @@
+"""Moderation: transitions, claims, approvals, review of revisions, notifications, queue."""

@@ -1,0 +1,47 @@
+"""Forms of the moderation pages: comments, decisions and tag corrections."""
+
+from __future__ import annotations
+
+from django import forms
+
+from practices.vocabularies.models import Term
+from practices.vocabularies.picker import TermField
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class DecisionForm(forms.Form):
+    """The comment that goes with a moderation decision; required for some (the service says)."""
+
+    comment = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+
+
+class TagCorrectionForm(forms.Form):
+    """Moderators correct tags of every controlled vocabulary at once."""
+
+    TAXONOMIES = [
+        ("disarm-red", "DISARM techniques"),
+        ("disarm-blue", "DISARM countermeasures"),
+        ("threat-actor", "Suspected actor"),
+        ("platform", "Platforms and channels"),
+        ("country", "Countries"),
+        ("language", "Languages"),
+        ("region", "Region"),
+        ("theme", "Themes"),
+    ]
+    comment = forms.CharField(required=False, max_length=1000, label="Why (optional)")
+
+    def __init__(self, *args, current_terms: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        for slug, label in self.TAXONOMIES:
+            self.fields[f"terms_{slug}"] = TermField(slug, current=current_terms, label=label)
+            self.initial[f"terms_{slug}"] = current_terms
+
+    def chosen_terms(self) -> dict[str, list[Term]]:
+        return {slug: list(self.cleaned_data[f"terms_{slug}"]) for slug, _ in self.TAXONOMIES}

@@ -1,0 +1,105 @@
+"""Reads for moderation: a case's history thread, the review queue, a revision's diff and the
+audit log. Every one starts from ``visible_to``."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import Organisation
+from practices.audit.models import AuditEvent
+from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
+from practices.cases.querysets import actor_owns
+from practices.cases.revisions import case_content
+from practices.moderation.diff import diff_html
+from practices.vocabularies.models import Term
+
+
+def case_study_history(*, actor, case_study: CaseStudy) -> QuerySet[ModerationEvent] | list:
+    """The workflow history, for the originating organisation and moderators only."""
+    if not (actor.is_authenticated and (actor.is_moderator or actor_owns(actor, case_study))):
+        return []
+    return case_study.events.select_related("actor").order_by("created_at", "id")
+
+
+def moderation_queue(*, actor, filters: dict) -> list[dict]:
+    """What waits for review, oldest first: submissions and pending revisions.
+
+    Built from ``visible_to`` like every other read; a constant number of queries.
+    """
+    visible = CaseStudy.objects.visible_to(actor)
+    cases = visible.filter(status=CaseStudy.Status.SUBMITTED)
+    revisions = CaseRevision.objects.filter(
+        status=CaseRevision.Status.PENDING, case_study__in=visible
+    )
+    if filters.get("tlp"):
+        cases = cases.filter(tlp=filters["tlp"])
+        revisions = revisions.filter(case_study__tlp=filters["tlp"])
+    if filters.get("organisation"):
+        cases = cases.filter(organisation__slug=filters["organisation"])
+        revisions = revisions.filter(case_study__organisation__slug=filters["organisation"])
+    if filters.get("region"):
+        cases = cases.tagged("region", filters["region"])
+        revisions = revisions.filter(
+            case_study__in=CaseStudy.objects.tagged("region", filters["region"])
+        )
+    claimed = filters.get("claimed")
+    if claimed == "claimed":
+        cases = cases.filter(claimed_by__isnull=False)
+        revisions = revisions.filter(case_study__claimed_by__isnull=False)
+    elif claimed == "unclaimed":
+        cases = cases.filter(claimed_by__isnull=True)
+        revisions = revisions.filter(case_study__claimed_by__isnull=True)
+    items = [
+        {"kind": "submission", "case": c, "since": c.submitted_at}
+        for c in cases.select_related("organisation", "claimed_by")
+    ] + [
+        {"kind": "revision", "case": r.case_study, "revision": r, "since": r.submitted_at}
+        for r in revisions.select_related("case_study__organisation", "case_study__claimed_by")
+    ]
+    for item in items:
+        item["own"] = item["case"].organisation_id == actor.organisation_id
+    return sorted(items, key=lambda item: item["since"])
+
+
+def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
+    """Field by field, what the revision would change, with labels and word-level diffs."""
+    current, proposed = case_content(case_study), revision.data
+    rows = []
+    for field, new in proposed["fields"].items():
+        old = current["fields"].get(field)
+        if old != new:
+            label = CaseStudy._meta.get_field(field).verbose_name
+            rows.append(
+                {"label": label.capitalize(), "html": diff_html(str(old or ""), str(new or ""))}
+            )
+    for key, model, label in [("terms", Term, "Tags"), ("recipients", Organisation, "Recipients")]:
+        old_ids, new_ids = set(current[key]), set(proposed[key])
+        if old_ids != new_ids:
+            names = {o.pk: str(o) for o in model.objects.filter(pk__in=old_ids | new_ids)}
+            rows.append(
+                {
+                    "label": label,
+                    "added": sorted(names[i] for i in new_ids - old_ids if i in names),
+                    "removed": sorted(names[i] for i in old_ids - new_ids if i in names),
+                }
+            )
+    if current["references"] != proposed["references"]:
+        rows.append(
+            {
+                "label": "References",
+                "added": [
+                    r["url"] for r in proposed["references"] if r not in current["references"]
+                ],
+                "removed": [
+                    r["url"] for r in current["references"] if r not in proposed["references"]
+                ],
+            }
+        )
+    return rows
+
+
+def audit_event_list(*, actor) -> QuerySet[AuditEvent]:
+    """The audit trail this actor may read: all of it for operators; for moderators, events
+    about cases they may read and events about no case."""
+    readable = CaseStudy.objects.visible_to(actor).values("uuid")
+    return AuditEvent.objects.visible_to(actor, readable_case_uuids=readable)

@@ -1,0 +1,221 @@
+"""Delivering webhook events: one signed POST per attempt, to the address that was checked,
+with exponential back-off and a bounded number of attempts.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.authentication import OrganisationActor
+from practices.cases.models import CaseStudy
+from practices.sync.exceptions import WebhookTargetRefused
+from practices.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from practices.sync.signing import payload_body, secret_decrypt, signed_headers
+from practices.sync.targets import Target, webhook_target_check
+
+logger = logging.getLogger(__name__)
+
+EventType = WebhookEndpoint.EventType
+EventStatus = WebhookEvent.Status
+
+# Enough of an error answer to tell what went wrong; a receiver's page is not worth storing.
+RESPONSE_SNIPPET_BYTES = 500
+SWEEP_BATCH = 500
+
+# --- Delivery -----------------------------------------------------------------------------
+
+
+def retry_countdown(attempts: int) -> int:
+    """Seconds to wait after ``attempts`` failed attempts: 60, 120, 240, … at most an hour."""
+    return min(2**attempts * 30, 3600)
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    status: str  # the event's status afterwards, or "not-due" when nothing was attempted
+    retry_in: int | None = None  # seconds until the next attempt, when one is scheduled
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, whatever DNS answers now."""
+
+    def __init__(self, target: Target, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the checked address, verifying the certificate for the host name."""
+
+    def __init__(self, target: Target, timeout: float):
+        self._tls = ssl.create_default_context()
+        super().__init__(target.host, target.port, timeout=timeout, context=self._tls)
+        self._address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def _post(target: Target, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST once; returns (status code or None, error text). Redirects are never followed."""
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(target, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        snippet = response.read(RESPONSE_SNIPPET_BYTES)
+    except (OSError, http.client.HTTPException) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    finally:
+        connection.close()
+    status = response.status
+    if 200 <= status < 300:
+        return status, ""
+    if 300 <= status < 400:
+        return status, "Redirects are not followed: register the final address of the endpoint."
+    return status, snippet.decode("utf-8", "replace")
+
+
+def _claim(event_pk: int) -> WebhookEvent | None:
+    """Take the attempt that is due, or None if it is not due (or someone else took it).
+
+    One conditional UPDATE: it counts the attempt and moves ``next_attempt_at`` past the
+    attempt's longest duration, so a second worker (a Celery retry and a sweep re-enqueue of
+    the same event) finds nothing due. If this worker dies mid-attempt, the sweeper retries
+    once that lease has passed.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+    claimed = WebhookEvent.objects.filter(
+        pk=event_pk, status=EventStatus.PENDING, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=lease)
+    if not claimed:
+        return None
+    return WebhookEvent.objects.select_related("endpoint__organisation").get(pk=event_pk)
+
+
+def _unsendable(event: WebhookEvent) -> str | None:
+    """Why this event must not be sent now, or None.
+
+    The payload was computed when the change was made; if the organisation has since lost the
+    case (or its originator was anonymised), sending it late would hand over what it may no
+    longer see. A later event tells the receiver what changed.
+    """
+    endpoint = event.endpoint
+    if not endpoint.is_active:
+        return "Not sent: the endpoint is deactivated."
+    if not endpoint.organisation.is_active:
+        return "Not sent: the organisation is inactive."
+    if event.event_type == EventType.CASE_REMOVED:
+        return None
+    actor = OrganisationActor(endpoint.organisation)
+    named = (
+        CaseStudy.objects.visible_to(actor)
+        .with_originator_for(actor)
+        .filter(uuid=event.case_uuid)
+        .values_list("originator_visible", flat=True)
+        .first()
+    )
+    if named is None:
+        return f"Not sent: {endpoint.organisation.short_name} may no longer read this case."
+    originator = (event.payload.get("case") or {}).get("originator") or {}
+    if originator.get("anonymised") is False and not named:
+        return "Not sent: the case has been anonymised since this event was written."
+    return None
+
+
+@transaction.atomic
+def _record(
+    event: WebhookEvent, *, status_code: int | None, error: str, duration_ms: int, final: bool
+) -> AttemptOutcome:
+    WebhookDelivery.objects.create(
+        event=event,
+        attempt=event.attempts,
+        status_code=status_code,
+        error=error,
+        duration_ms=duration_ms,
+    )
+    now = timezone.now()
+    if status_code is not None and 200 <= status_code < 300:
+        outcome = AttemptOutcome(EventStatus.DELIVERED)
+        changes = {"status": EventStatus.DELIVERED, "delivered_at": now, "next_attempt_at": None}
+    elif final or event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        outcome = AttemptOutcome(EventStatus.FAILED)
+        changes = {"status": EventStatus.FAILED, "next_attempt_at": None}
+    else:
+        countdown = retry_countdown(event.attempts)
+        outcome = AttemptOutcome(EventStatus.PENDING, retry_in=countdown)
+        changes = {"next_attempt_at": now + timedelta(seconds=countdown)}
+    WebhookEvent.objects.filter(pk=event.pk).update(**changes)
+    return outcome
+
+
+def webhook_event_attempt(*, event_pk: int) -> AttemptOutcome:
+    """Make the due delivery attempt of an event and log it; says when to try again.
+
+    2xx → delivered. Anything else (error status, redirect, timeout, refused target) is a failed
+    attempt: retried after ``retry_countdown(attempts)`` until ``WEBHOOK_MAX_ATTEMPTS``, then
+    failed. The target is checked again before sending (DNS may have changed since
+    registration). Not a single transaction on purpose: no transaction stays open while the
+    receiver answers.
+    """
+    event = _claim(event_pk)
+    if event is None:
+        return AttemptOutcome("not-due")
+    reason = _unsendable(event)
+    if reason is not None:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(event=event, attempt=event.attempts, error=reason)
+            WebhookEvent.objects.filter(pk=event.pk).update(
+                status=EventStatus.SKIPPED, next_attempt_at=None
+            )
+        return AttemptOutcome(EventStatus.SKIPPED)
+    try:
+        secret = secret_decrypt(event.endpoint.secret_encrypted)
+    except InvalidToken:
+        return _record(
+            event,
+            status_code=None,
+            error="The signing secret cannot be decrypted (SECRET_KEY changed without "
+            "SECRET_KEY_FALLBACKS). Register the endpoint again.",
+            duration_ms=0,
+            final=True,
+        )
+    started = time.monotonic()
+    try:
+        target = webhook_target_check(event.endpoint.url)
+    except WebhookTargetRefused as exc:
+        status_code, error = None, f"Not sent: {exc}"
+    else:
+        body = payload_body(event)
+        headers = signed_headers(secret=secret, event=event, body=body)
+        status_code, error = _post(target, body, headers)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record(
+        event, status_code=status_code, error=error, duration_ms=duration_ms, final=False
+    )
+
+
+def webhook_events_due(*, limit: int = SWEEP_BATCH) -> list[int]:
+    """Pending events whose next attempt is due, oldest first: lost enqueues and retries."""
+    return list(
+        WebhookEvent.objects.filter(status=EventStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,143 @@
+"""The change feed and the webhooks that follow it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Organisation
+from practices.cases.models import CaseStudy
+
+
+class FeedCounter(models.Model):
+    """The one row whose lock orders the change feed (see practices/feed.py)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class CaseChange(models.Model):
+    """One entry of the change feed: case X changed, with who could read it right after.
+
+    ``seq`` is handed out under the FeedCounter lock, so entries become visible to readers
+    strictly in ``seq`` order. The audience snapshot (``public_to_all``, ``audience``) lets
+    the feed tell a consumer that lost access (tombstone) from one that never had it (nothing).
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    case_uuid = models.UUIDField(db_index=True)
+    case_study = models.ForeignKey(
+        CaseStudy, on_delete=models.SET_NULL, null=True, related_name="changes"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=CaseStudy.Status.choices)
+    tlp = models.CharField(max_length=20, choices=CaseStudy.TLP.choices)
+    public_to_all = models.BooleanField(
+        help_text="Published TLP:CLEAR or GREEN at this point: every organisation could read it."
+    )
+    audience = models.ManyToManyField(
+        Organisation,
+        related_name="+",
+        blank=True,
+        help_text="Recipients of a published AMBER case.",
+    )
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.case_uuid}"
+
+
+class WebhookEndpoint(models.Model):
+    """An address where an organisation receives case events as signed POSTs.
+
+    Managed by the organisation's admins. Deliveries carry only what the organisation may read.
+    The signing secret is needed in clear to sign, so it is kept encrypted with a key derived
+    from SECRET_KEY (practices/webhooks.py) and shown once, when the endpoint is registered.
+    """
+
+    class EventType(models.TextChoices):
+        CASE_PUBLISHED = "case.published", "case.published: a published case became readable"
+        CASE_UPDATED = "case.updated", "case.updated: a case you can read changed"
+        CASE_REMOVED = "case.removed", "case.removed: you may no longer read a case"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField("URL", max_length=500)
+    secret_encrypted = models.TextField(editable=False)
+    event_types = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["is_active"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One event for one endpoint (the outbox): written in the transaction of the change.
+
+    ``payload`` is computed at write time, as the endpoint's organisation saw the case then.
+    Delivery attempts are claimed by moving ``next_attempt_at`` forward, so a retry scheduled
+    by Celery and one re-enqueued by the sweeper never both send.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=30, choices=WebhookEndpoint.EventType.choices)
+    case_uuid = models.UUIDField()
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["endpoint", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.case_uuid}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver an event: what the receiver answered, or what went wrong."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"attempt {self.attempt}: {self.status_code or self.error[:40]}"

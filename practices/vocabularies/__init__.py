@@ -1,0 +1,1 @@
+"""Controlled vocabularies: taxonomies, terms, their loaders and the term picker."""
