@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organisation
-from practices.demo import CASES, COMMENTED_STEPS, MODERATOR_STEPS
+from practices.demo.loader import CASES, COMMENTED_STEPS, MODERATOR_STEPS
 from practices.models import Approval, CaseStudy, ModerationEvent, Reference, Term
 from practices.services import case_study_missing, keywords_to_terms
 

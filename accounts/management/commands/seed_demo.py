@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
 from practices import feed
-from practices.demo import seed_cases
+from practices.demo.loader import seed_cases
 from practices.vocabularies import vocabularies_load
 
 
