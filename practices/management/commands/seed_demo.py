@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
-from practices.demo import seed_cases
+from practices.demo.loader import seed_cases
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load
 
