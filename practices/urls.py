@@ -1,10 +1,12 @@
-"""The pages of the ``practices`` namespace: case pages and the workflow actions on them."""
+"""The pages of the ``practices`` namespace: case pages, the workflow actions on them and the
+moderators' audit log."""
 
 from __future__ import annotations
 
 from practices.cases.urls import urlpatterns as case_pages
+from practices.moderation.urls import audit_urlpatterns as audit_log
 from practices.moderation.urls import case_urlpatterns as workflow_actions
 
 app_name = "practices"
 
-urlpatterns = [*case_pages, *workflow_actions]
+urlpatterns = [*case_pages, *workflow_actions, *audit_log]

@@ -11,8 +11,9 @@ class AuditEventQuerySet(models.QuerySet):
         """Operators see the whole trail; moderators see events about cases they may read
         (and events about no case), so the log never reveals another organisation's draft.
 
-        ``readable_case_uuids`` is ``CaseStudy.objects.visible_to(actor).values("uuid")``: the
-        caller passes it in because the audit trail sits below the cases it records.
+        ``readable_case_uuids`` must be ``CaseStudy.objects.visible_to(actor).values("uuid")``:
+        the audit trail sits below the cases it records, so it cannot build it itself. Call
+        ``practices.moderation.selectors.audit_event_list`` rather than this directly.
         """
         if not actor.is_authenticated or not actor.is_active:
             return self.none()

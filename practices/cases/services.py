@@ -1,4 +1,7 @@
-"""Every write to case studies: drafting, editing, submitting, attachments."""
+"""Every write to a case study's content: drafting, editing, deleting a draft, attachments.
+
+Moving a case through the workflow (submit, publish, …) is ``practices.moderation.transitions``.
+"""
 
 from __future__ import annotations
 

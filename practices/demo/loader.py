@@ -39,7 +39,9 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from accounts.models import Organisation, User
-from practices.models import Approval, CaseStudy, ModerationEvent, Reference, Taxonomy, Term
+from practices.cases.models import CaseStudy, ModerationEvent, Reference
+from practices.moderation.models import Approval
+from practices.vocabularies.models import Taxonomy, Term
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "cases.yaml"
 
@@ -440,7 +442,7 @@ def _terms_lookup(specs: list[DemoCase]) -> dict[tuple[str, str], Term]:
 
 
 def _keyword_code(label: str) -> str:
-    """The code ``practices.services.keywords_to_terms`` gives a typed keyword."""
+    """The code ``practices.cases.services.keywords_to_terms`` gives a typed keyword."""
     return slugify(label)[:64] or label[:64]
 
 

@@ -1,6 +1,9 @@
-"""Moderation pages. ``urlpatterns`` are the moderators' own (namespace ``moderation``, under
-/moderation/); ``case_urlpatterns`` are the workflow actions on a case page (namespace
-``practices``, gathered in ``practices/urls.py``)."""
+"""Moderation pages.
+
+``urlpatterns`` are the moderators' own (namespace ``moderation``, under /moderation/);
+``case_urlpatterns`` are the workflow actions on a case page and ``audit_urlpatterns`` the audit
+log (both in namespace ``practices``, gathered in ``practices/urls.py``).
+"""
 
 from __future__ import annotations
 
@@ -30,5 +33,9 @@ case_urlpatterns = [
     path("cases/<uuid:uuid>/revision/", views.revision_start, name="revision-start"),
     path("cases/<uuid:uuid>/revision/submit/", views.revision_submit, name="revision-submit"),
     path("cases/<uuid:uuid>/revision/discard/", views.revision_discard, name="revision-discard"),
+]
+
+# The moderators' audit log keeps its historical name, practices:audit-log.
+audit_urlpatterns = [
     path("audit/", views.audit_log, name="audit-log"),
 ]

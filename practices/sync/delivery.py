@@ -25,7 +25,8 @@ from practices.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from practices.sync.signing import payload_body, secret_decrypt, signed_headers
 from practices.sync.targets import Target, webhook_target_check
 
-logger = logging.getLogger(__name__)
+# One logger for the webhook machinery, named as before the move into rooms (alerts use it).
+logger = logging.getLogger("practices.webhooks")
 
 EventType = WebhookEndpoint.EventType
 EventStatus = WebhookEvent.Status

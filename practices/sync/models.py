@@ -12,7 +12,7 @@ from practices.cases.models import CaseStudy
 
 
 class FeedCounter(models.Model):
-    """The one row whose lock orders the change feed (see practices/feed.py)."""
+    """The one row whose lock orders the change feed (see practices/sync/feed.py)."""
 
     value = models.BigIntegerField(default=0)
 
@@ -60,7 +60,7 @@ class WebhookEndpoint(models.Model):
 
     Managed by the organisation's admins. Deliveries carry only what the organisation may read.
     The signing secret is needed in clear to sign, so it is kept encrypted with a key derived
-    from SECRET_KEY (practices/webhooks.py) and shown once, when the endpoint is registered.
+    from SECRET_KEY (practices/sync/signing.py) and shown once, when the endpoint is registered.
     """
 
     class EventType(models.TextChoices):

@@ -25,7 +25,8 @@ from practices.sync.models import CaseChange, WebhookEndpoint, WebhookEvent
 from practices.sync.tasks import webhook_events_enqueue
 from practices.vocabularies.models import Term
 
-logger = logging.getLogger(__name__)
+# One logger for the webhook machinery, named as before the move into rooms (alerts use it).
+logger = logging.getLogger("practices.webhooks")
 
 EventType = WebhookEndpoint.EventType
 

@@ -26,7 +26,6 @@ SIGNATURE_VERSION = "v1"
 SIGNATURE_TOLERANCE_SECONDS = 300
 USER_AGENT = "PracticeExchange-Webhooks/1"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a label that makes leaked secrets recognisable)
-# Enough of an error answer to tell what went wrong; a receiver's page is not worth storing.
 
 # --- The signing secret, encrypted at rest ------------------------------------------------
 

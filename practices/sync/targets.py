@@ -15,7 +15,8 @@ from django.conf import settings
 
 from practices.sync.exceptions import WebhookTargetRefused
 
-logger = logging.getLogger(__name__)
+# One logger for the webhook machinery, named as before the move into rooms (alerts use it).
+logger = logging.getLogger("practices.webhooks")
 
 # --- Where deliveries may go ------------------------------------------------------------
 
@@ -100,12 +101,3 @@ def webhook_target_check(url: str) -> Target:
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])
-
-
-def webhook_target_allowed(url: str) -> bool:
-    """Whether deliveries may go to ``url`` now (see ``webhook_target_check``)."""
-    try:
-        webhook_target_check(url)
-    except WebhookTargetRefused:
-        return False
-    return True

@@ -11,7 +11,8 @@ from django.conf import settings
 
 from practices.sync import delivery
 
-logger = logging.getLogger(__name__)
+# One logger for the webhook machinery, named as before the move into rooms (alerts use it).
+logger = logging.getLogger("practices.webhooks")
 
 
 @shared_task(name="practices.tasks.webhook_deliver", bind=True, max_retries=None, acks_late=True)

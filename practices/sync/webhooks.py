@@ -2,7 +2,8 @@
 
 What is sent
 ------------
-Every writing transaction ends with ``feed.change_record``, which calls ``outbox_record``. For
+Every writing transaction ends with ``case_change_record``; the change feed records the entry
+(``practices.sync.feed.change_record``) and calls ``outbox.outbox_record``. For
 each active endpoint it writes at most one ``WebhookEvent`` in that same transaction, so an event
 exists exactly when its change committed (a broker outage loses nothing: ``webhooks_sweep``
 enqueues what is still pending). The payload is computed then, as the endpoint's organisation
@@ -27,9 +28,9 @@ How a delivery is signed
 
 The receiver recomputes the HMAC over the exact body bytes it received (before parsing them),
 compares in constant time and refuses timestamps more than five minutes away from its clock
-(``verify_signature`` below is the reference). Anything but a 2xx answer is a failure; redirects
-are not followed. Failed attempts are retried with exponential back-off (60 s, 120 s, 240 s, …
-at most an hour apart) up to ``WEBHOOK_MAX_ATTEMPTS`` attempts.
+(``practices.sync.signing.verify_signature`` is the reference). Anything but a 2xx answer is a
+failure; redirects are not followed. Failed attempts are retried with exponential back-off
+(60 s, 120 s, 240 s, … at most an hour apart) up to ``WEBHOOK_MAX_ATTEMPTS`` attempts.
 
 Where deliveries may go
 -----------------------

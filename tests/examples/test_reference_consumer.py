@@ -319,7 +319,7 @@ BODY = b'{"event":"case.updated","id":"3f1c","seq":12,"case":{"uuid":"3f1c"}}'
 
 
 def signed(body: bytes = BODY, *, timestamp: int | None = None, secret: str = SECRET) -> dict:
-    """Headers as the portal sends them (practices/webhooks.py documents the format)."""
+    """Headers as the portal sends them (practices/sync/webhooks.py documents the format)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return {

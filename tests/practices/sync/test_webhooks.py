@@ -2,7 +2,7 @@
 visibility of what receivers get, and the admin pages.
 
 Deliveries go to a real HTTP server the tests start on 127.0.0.1 (allowed through
-WEBHOOK_ALLOW_PRIVATE_TARGETS); DNS is simulated by replacing ``webhooks._resolve``.
+WEBHOOK_ALLOW_PRIVATE_TARGETS); DNS is simulated by replacing ``targets._resolve``.
 """
 
 from __future__ import annotations
