@@ -41,6 +41,11 @@ def normalise_and_fit(apps, schema_editor):
             model.objects.annotate(_length=Length(field)).filter(_length__gt=limit).update(
                 **{field: Substr(field, 1, limit)}
             )
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates above queue the deferred foreign-key checks; PostgreSQL refuses to
+        # ALTER a table with pending trigger events, so run them now, then defer again.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
