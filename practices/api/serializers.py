@@ -25,9 +25,7 @@ def _text(limit: int, **kwargs) -> TextField:
         required=False,
         allow_blank=True,
         max_length=limit,
-        error_messages={
-            "max_length": f"Too long: at most {limit:,} characters. Shorten it and send again."
-        },
+        error_messages={"max_length": text.too_long_message(limit)},
         **kwargs,
     )
 

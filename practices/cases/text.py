@@ -30,6 +30,10 @@ CASE_TEXT_LIMITS = {
 }
 
 
+def too_long_message(limit: int) -> str:
+    return f"Too long: at most {limit:,} characters. Shorten it and save again."
+
+
 def normalise_newlines(value: str) -> str:
     """``\\r\\n`` and lone ``\\r`` become ``\\n``."""
     return value.replace("\r\n", "\n").replace("\r", "\n")
@@ -41,6 +45,10 @@ class NormalisedTextMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            limit = getattr(field, "max_length", None)
+            if limit:
+                field.error_messages["max_length"] = too_long_message(limit)
         if self.is_bound and self.data:
             data = self.data.copy()
             if hasattr(data, "setlist"):

@@ -52,7 +52,7 @@ def test_an_overlong_section_is_refused_on_the_page_with_the_limit_and_nothing_s
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "at most 50000 characters" in page
+    assert "Too long: at most 50,000 characters. Shorten it and save again." in page
     draft.refresh_from_db()
     assert draft.lessons == ""
     assert draft.version == 1
