@@ -8,6 +8,13 @@ class PracticesConfig(AppConfig):
     verbose_name = "Case studies"
 
     def ready(self) -> None:
+        from django.http import multipartparser
+
+        # Django's multipart parser refuses a part whose headers pass 1 KiB with a bare
+        # "Bad Request (400)" before any view runs; a long file name (1 000 characters, or a
+        # few hundred non-Latin ones) is enough. At 8 KiB the upload reaches the attachment
+        # service, which shortens the name and keeps the extension.
+        multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, 8192)
         # Cases announce their changes; the change feed, a room above them, records them.
         from practices.cases import changes
         from practices.sync import feed

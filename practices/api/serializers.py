@@ -5,33 +5,53 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import Organisation
+from practices.cases import text
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
 from practices.vocabularies.models import Taxonomy, Term
+
+
+class TextField(serializers.CharField):
+    """Free text from a client: line endings normalised (as the pages do) before the length is
+    checked and anything is stored."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return text.normalise_newlines(value)
+
+
+def _text(limit: int, **kwargs) -> TextField:
+    return TextField(
+        required=False,
+        allow_blank=True,
+        max_length=limit,
+        error_messages={"max_length": text.too_long_message(limit)},
+        **kwargs,
+    )
 
 
 class CaseStudyWriteSerializer(serializers.Serializer):
     """What a client may send to create or change a draft; validated like the pages."""
 
     title = serializers.CharField(max_length=200)
-    summary = serializers.CharField(required=False, allow_blank=True)
-    incident = serializers.CharField(required=False, allow_blank=True)
+    summary = _text(text.SUMMARY_MAX)
+    incident = _text(text.LONG_SECTION_MAX)
     attribution_confidence = serializers.ChoiceField(
         CaseStudy.AttributionConfidence.choices, required=False
     )
-    audiences = serializers.CharField(required=False, allow_blank=True)
+    audiences = _text(text.AUDIENCES_MAX)
     incident_start = serializers.DateField(required=False, allow_null=True)
     incident_end = serializers.DateField(required=False, allow_null=True)
-    response = serializers.CharField(required=False, allow_blank=True)
-    responders = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    response = _text(text.LONG_SECTION_MAX)
+    responders = _text(300)
     response_start = serializers.DateField(required=False, allow_null=True)
     response_end = serializers.DateField(required=False, allow_null=True)
-    resources = serializers.CharField(required=False, allow_blank=True)
-    outcome = serializers.CharField(required=False, allow_blank=True)
+    resources = _text(text.RESOURCES_MAX)
+    outcome = _text(text.LONG_SECTION_MAX)
     effectiveness = serializers.ChoiceField(CaseStudy.Effectiveness.choices, required=False)
     evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, required=False, allow_blank=True)
-    lessons = serializers.CharField(required=False, allow_blank=True)
-    recommendations = serializers.CharField(required=False, allow_blank=True)
+    lessons = _text(text.LONG_SECTION_MAX)
+    recommendations = _text(text.LONG_SECTION_MAX)
     tlp = serializers.ChoiceField(CaseStudy.TLP.choices, required=False)
     attribution_mode = serializers.ChoiceField(CaseStudy.AttributionMode.choices, required=False)
     tags = serializers.ListField(
@@ -128,7 +148,7 @@ class CaseStudyUpdateSerializer(CaseStudyWriteSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    comment = _text(text.COMMENT_MAX, default="")
 
 
 class TaxonomySerializer(serializers.ModelSerializer):

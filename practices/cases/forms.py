@@ -6,11 +6,12 @@ from django import forms
 
 from accounts.models import Organisation
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
+from practices.cases.text import NormalisedForm, NormalisedTextMixin
 from practices.vocabularies.models import Term
 from practices.vocabularies.picker import TermField, TermPicker
 
 
-class SectionForm(forms.ModelForm):
+class SectionForm(NormalisedTextMixin, forms.ModelForm):
     """One section of the case; carries the version the person started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -140,7 +141,7 @@ class HandlingForm(SectionForm):
         return list(self.cleaned_data["recipients"])
 
 
-class ReferenceForm(forms.Form):
+class ReferenceForm(NormalisedForm):
     url = forms.URLField(label="URL", max_length=1000, assume_scheme="https")
     title = forms.CharField(max_length=300)
     archive_url = forms.URLField(
@@ -159,7 +160,7 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="Add a file")
 
 
-class NewCaseForm(forms.ModelForm):
+class NewCaseForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = CaseStudy
         fields = ["title"]

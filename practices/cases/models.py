@@ -8,10 +8,27 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from accounts.models import Organisation
+from practices.cases import text
 from practices.cases.querysets import CaseStudyQuerySet
 from practices.vocabularies.models import Term
+
+
+def _length_limits(prefix: str, limits: dict[str, int]) -> list[models.CheckConstraint]:
+    # TextField(max_length) is checked by forms and full_clean() only; the database enforces
+    # nothing. A CheckConstraint on the length holds on PostgreSQL and SQLite alike and keeps
+    # the columns TEXT (a varchar would be enforced by PostgreSQL only).
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit),
+            name=f"{prefix}_{field}_max_length",
+            violation_error_message=f"At most {limit:,} characters.",
+        )
+        for field, limit in limits.items()
+    ]
 
 
 class CaseStudy(models.Model):
@@ -77,34 +94,48 @@ class CaseStudy(models.Model):
     )
 
     title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True, help_text="Plain text, two or three sentences.")
+    summary = models.TextField(
+        blank=True, max_length=text.SUMMARY_MAX, help_text="Plain text, two or three sentences."
+    )
 
     # The incident
-    incident = models.TextField("what was spread", blank=True, help_text="Markdown.")
+    incident = models.TextField(
+        "what was spread", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+    )
     attribution_confidence = models.CharField(
         max_length=20,
         choices=AttributionConfidence.choices,
         default=AttributionConfidence.UNATTRIBUTED,
     )
-    audiences = models.TextField("audiences targeted", blank=True)
+    audiences = models.TextField("audiences targeted", blank=True, max_length=text.AUDIENCES_MAX)
     incident_start = models.DateField(null=True, blank=True)
     incident_end = models.DateField(null=True, blank=True)
 
     # The response
-    response = models.TextField("what was done", blank=True, help_text="Markdown.")
+    response = models.TextField(
+        "what was done", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+    )
     responders = models.CharField("by whom", max_length=300, blank=True)
     response_start = models.DateField(null=True, blank=True)
     response_end = models.DateField(null=True, blank=True)
-    resources = models.TextField("resources used", blank=True, help_text="Markdown.")
+    resources = models.TextField(
+        "resources used", blank=True, max_length=text.RESOURCES_MAX, help_text="Markdown."
+    )
 
     # The outcome
-    outcome = models.TextField("what changed", blank=True, help_text="Markdown.")
+    outcome = models.TextField(
+        "what changed", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+    )
     effectiveness = models.CharField(
         max_length=20, choices=Effectiveness.choices, default=Effectiveness.NOT_ASSESSED
     )
     evidence = models.CharField("evidence", max_length=20, choices=Evidence.choices, blank=True)
-    lessons = models.TextField("lessons learned", blank=True, help_text="Markdown.")
-    recommendations = models.TextField(blank=True, help_text="Markdown.")
+    lessons = models.TextField(
+        "lessons learned", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+    )
+    recommendations = models.TextField(
+        blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+    )
 
     # Tags from every taxonomy, free keywords included.
     terms = models.ManyToManyField(Term, related_name="case_studies", blank=True)
@@ -149,6 +180,7 @@ class CaseStudy(models.Model):
         verbose_name_plural = "case studies"
         constraints = [
             models.CheckConstraint(condition=~Q(tlp="red"), name="case_study_never_tlp_red"),
+            *_length_limits("case_study", text.CASE_TEXT_LIMITS),
         ]
         indexes = [
             models.Index(fields=["status", "tlp"]),
@@ -252,13 +284,14 @@ class ModerationEvent(models.Model):
     )
     from_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CaseStudy.Status.choices, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=text.COMMENT_MAX)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case_study", "created_at"])]
+        constraints = _length_limits("moderation_event", {"comment": text.COMMENT_MAX})
 
     def __str__(self) -> str:
         if self.kind == self.Kind.TRANSITION:
@@ -293,7 +326,7 @@ class CaseRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=text.COMMENT_MAX)
 
     class Meta:
         ordering = ["-created_at"]
@@ -303,6 +336,7 @@ class CaseRevision(models.Model):
                 condition=Q(status__in=["editing", "pending"]),
                 name="one_open_revision_per_case",
             ),
+            *_length_limits("case_revision", {"comment": text.COMMENT_MAX}),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
 

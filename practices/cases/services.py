@@ -20,7 +20,12 @@ from django.utils.text import slugify
 from accounts.models import Organisation, User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between, person_of
-from practices.cases.attachments import ALLOWED_DESCRIPTION, detect_content_type
+from practices.cases.attachments import (
+    ALLOWED_DESCRIPTION,
+    content_problem,
+    detect_content_type,
+    shorten_filename,
+)
 from practices.cases.changes import case_change_record
 from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
 from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
@@ -247,14 +252,21 @@ def attachment_add(*, actor: User, case_study: CaseStudy, upload: UploadedFile) 
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         _refuse(
-            f"“{upload.name}” is {filesizeformat(upload.size)}; "
+            f"“{shorten_filename(upload.name)}” is {filesizeformat(upload.size)}; "
             f"files may be at most {filesizeformat(limit)}."
         )
+    filename = shorten_filename(upload.name)
     content_type = detect_content_type(upload, upload.name)
     if content_type is None:
         _refuse(
-            f"“{upload.name}” is not an allowed kind of file, whatever its name says. "
+            f"“{filename}” is not an allowed kind of file, whatever its name says. "
             f"Allowed: {ALLOWED_DESCRIPTION}."
+        )
+    problem = content_problem(upload, content_type)
+    if problem:
+        _refuse(
+            f"“{filename}” was refused: {problem}. Nothing was stored. "
+            f"Allowed: {ALLOWED_DESCRIPTION}, each a complete file of that kind."
         )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -262,7 +274,7 @@ def attachment_add(*, actor: User, case_study: CaseStudy, upload: UploadedFile) 
     upload.seek(0)
     attachment = Attachment(
         case_study=case_study,
-        filename=upload.name[:255],
+        filename=filename,
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

@@ -8,12 +8,15 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from practices.cases.text import normalise_newlines
+
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
 def diff_html(before: str, after: str) -> SafeString:
     """Removed words in <del>, added words in <ins>; everything escaped first."""
-    old, new = _TOKENS.findall(before or ""), _TOKENS.findall(after or "")
+    before, after = normalise_newlines(before or ""), normalise_newlines(after or "")
+    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
     parts = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "equal":

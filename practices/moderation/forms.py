@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from django import forms
 
+from practices.cases.text import COMMENT_MAX, NormalisedForm
 from practices.vocabularies.models import Term
 from practices.vocabularies.picker import TermField
 
 
-class CommentForm(forms.Form):
+class CommentForm(NormalisedForm):
     body = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=COMMENT_MAX
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NormalisedForm):
     """The comment that goes with a moderation decision; required for some (the service says)."""
 
     comment = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=COMMENT_MAX,
     )
 
 
-class TagCorrectionForm(forms.Form):
+class TagCorrectionForm(NormalisedForm):
     """Moderators correct tags of every controlled vocabulary at once."""
 
     TAXONOMIES = [

@@ -10,6 +10,7 @@ from practices.audit.models import AuditEvent
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_owns
 from practices.cases.revisions import case_content
+from practices.cases.text import normalise_newlines
 from practices.moderation.diff import diff_html
 from practices.vocabularies.models import Term
 
@@ -67,6 +68,9 @@ def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
     rows = []
     for field, new in proposed["fields"].items():
         old = current["fields"].get(field)
+        if isinstance(old, str) and isinstance(new, str):
+            # Text stored before input was normalised may differ in line endings only.
+            old, new = normalise_newlines(old), normalise_newlines(new)
         if old != new:
             label = CaseStudy._meta.get_field(field).verbose_name
             rows.append(

@@ -8,17 +8,24 @@ import re
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
+from pypdf import PdfWriter
 
 from practices.models import Attachment, CaseStudy
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
+
+def _pdf_bytes() -> bytes:
+    """A real one-page PDF: uploads are checked to open as what they claim to be."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = _pdf_bytes()
 
 
 @pytest.fixture(autouse=True)

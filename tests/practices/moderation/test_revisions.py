@@ -416,3 +416,59 @@ def test_a_revision_that_blanks_a_required_section_cannot_be_sent(published, mem
 
     revision.refresh_from_db()
     assert revision.status == "editing"
+
+
+def test_diff_ignores_line_endings_of_fields_the_browser_sent_back_untouched(
+    published, member, moderator
+):
+    # Stored with "\n" (as the API and the demo data write it); the browser sends every
+    # textarea back with "\r\n" even when nobody touched it.
+    CaseStudy.objects.filter(pk=published.pk).update(
+        summary="First paragraph of the summary.\n\nSecond paragraph, unchanged.",
+        audiences="Voters.\nJournalists.",
+    )
+    published.refresh_from_db()
+    client = signed_in(member)
+    client.post(reverse("practices:revision-start", args=[published.uuid]))
+    revision = CaseRevision.objects.get(case_study=published)
+    response = client.post(
+        reverse("practices:case-edit", args=[published.uuid, "incident"]),
+        incident_form(
+            revision,
+            summary=published.summary.replace("\n", "\r\n"),
+            audiences=published.audiences.replace("\n", "\r\n"),
+            incident=REVISED_INCIDENT,
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.post(reverse("practices:revision-submit", args=[published.uuid]))
+    revision.refresh_from_db()
+
+    page = signed_in(moderator).get(reverse("moderation:review", args=[published.uuid]))
+
+    assert "\r" not in revision.data["fields"]["summary"] + revision.data["fields"]["audiences"]
+    html = page.content.decode()
+    diff = html[html.index("Pending revision") : html.index('class="decisions"')]
+    assert re.findall(r"<h3>(.*?)</h3>", diff) == ["What was spread"]
+
+
+def test_diff_of_text_stored_with_mixed_line_endings_shows_no_change():
+    from practices.moderation.diff import diff_html
+
+    html = diff_html("One sentence.\r\n\r\nAnother one.", "One sentence.\n\nAnother one.")
+
+    assert "<del>" not in html and "<ins>" not in html
+    assert html == "One sentence.\n\nAnother one."
+
+
+def test_review_header_gives_when_the_revision_was_sent_not_the_first_submission(
+    published, member, moderator
+):
+    proposed(member, published)
+
+    page = signed_in(moderator).get(reverse("moderation:review", args=[published.uuid]))
+
+    header = re.search(r'<p class="case-meta">(.*?)</p>', page.content.decode(), re.S).group(1)
+    assert "revision sent" in header
+    assert "(0\xa0minutes ago)" in header
+    assert "1 Feb 2025" not in header
