@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text and trigram lookups of the search (practices/discovery/search.py).
+    "django.contrib.postgres",
     "django_countries",
     "django_filters",
     "rest_framework",

@@ -15,8 +15,12 @@ class PracticesConfig(AppConfig):
         # few hundred non-Latin ones) is enough. At 8 KiB the upload reaches the attachment
         # service, which shortens the name and keeps the extension.
         multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, 8192)
-        # Cases announce their changes; the change feed, a room above them, records them.
-        from practices.cases import changes
+        # Lower rooms announce their changes on hooks; the rooms above listen (practices/hooks.py).
+        from practices.cases.changes import case_changed
+        from practices.discovery import search
         from practices.sync import feed
+        from practices.vocabularies.changes import terms_relabelled
 
-        changes.recorder_install(feed.change_record)
+        case_changed.install(feed.change_record)
+        case_changed.install(search.search_index_case_changed)
+        terms_relabelled.install(search.search_index_terms_relabelled)

@@ -17,6 +17,7 @@ from practices.cases.models import (
     Reference,
     _attachment_path,
 )
+from practices.discovery.models import CaseSearchDocument
 from practices.moderation.models import Approval
 from practices.sync.models import (
     CaseChange,
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEvent",
     "CaseChange",
     "CaseRevision",
+    "CaseSearchDocument",
     "CaseStudy",
     "FeedCounter",
     "ModerationEvent",

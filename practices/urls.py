@@ -4,9 +4,10 @@ moderators' audit log."""
 from __future__ import annotations
 
 from practices.cases.urls import urlpatterns as case_pages
+from practices.discovery.urls import urlpatterns as discovery_pages
 from practices.moderation.urls import audit_urlpatterns as audit_log
 from practices.moderation.urls import case_urlpatterns as workflow_actions
 
 app_name = "practices"
 
-urlpatterns = [*case_pages, *workflow_actions, *audit_log]
+urlpatterns = [*discovery_pages, *case_pages, *workflow_actions, *audit_log]

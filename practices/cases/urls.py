@@ -1,4 +1,4 @@
-"""Case pages: browse, our cases, the case, drafting and attachments (namespace ``practices``,
+"""Case pages: our cases, the case, drafting and attachments (namespace ``practices``,
 gathered in ``practices/urls.py``)."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from django.urls import path
 from practices.cases import views
 
 urlpatterns = [
-    path("cases/", views.case_list, name="case-list"),
     path("cases/ours/", views.our_cases, name="our-cases"),
     path("cases/new/", views.case_create, name="case-create"),
     path("cases/<uuid:uuid>/", views.case_detail, name="case-detail"),

@@ -4,17 +4,13 @@ import copy
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_required
 from practices.cases import revisions, selectors, services
-from practices.cases.filters import CaseStudyFilterSet
 from practices.cases.forms import (
     SECTIONS,
     AttachmentForm,
@@ -28,23 +24,6 @@ from practices.cases.querysets import actor_owns
 from practices.exceptions import PracticesError, StaleEdit
 
 PAGE_SIZE = 20
-
-
-def case_list(request: HttpRequest) -> HttpResponse:
-    """Browse published cases the reader may see, with filters."""
-    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
-        return redirect(f"{reverse('account_login')}?next={request.path}")
-    filterset = CaseStudyFilterSet(
-        request.GET, queryset=selectors.case_study_list(actor=request.user)
-    )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "practices/cases/case_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
-    )
 
 
 @member_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from practices.vocabularies.changes import terms_relabel_record
 from practices.vocabularies.models import Taxonomy, Term
 
 
@@ -19,3 +20,9 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ["code", "label"]
     list_select_related = ["taxonomy", "parent"]
     raw_id_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"label", "code", "taxonomy"} & set(form.changed_data):
+            # What is built from labels and codes (the search index) follows the new words.
+            terms_relabel_record([obj.pk])

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import translation
 from django_countries import countries
 
+from practices.vocabularies.changes import terms_relabel_record
 from practices.vocabularies.models import Taxonomy, Term
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -356,6 +357,9 @@ def _terms_sync(taxonomy: Taxonomy, rows: list[TermRow]) -> dict[str, int]:
 
     for fields, changed_terms in changed.items():
         Term.objects.bulk_update(changed_terms, fields, batch_size=500)
+    terms_relabel_record(
+        term.pk for fields, terms in changed.items() if "label" in fields for term in terms
+    )
     return counts
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
 from practices.demo.loader import seed_cases
+from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         cases = seed_cases(organisations, people)
         # Demo cases are written directly; give each one its first change-feed entry.
         feed.backfill()
+        # …and their search documents.
+        search_index_rebuild(missing_only=True)
         # Counts only: demo case titles can be TLP:AMBER, and logs are not the place for them.
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,4 +1,4 @@
-"""Filters for browsing case studies. Every filter here has an index behind it."""
+"""Filters of the browse page. Every filter here has an index behind it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 
 from practices.cases.models import CaseStudy
+from practices.discovery.search import case_search
 from practices.vocabularies.models import Term
 
 
@@ -53,19 +54,9 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         self.filters["tag"].extra["widget"] = forms.MultipleHiddenInput
 
     def filter_text(self, queryset, name, value):
-        # Plain text search over the case's own words; never over the organisation's name,
-        # which must not leak for anonymised cases.
-        words = value.split()[:8]
-        for word in words:
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(incident__icontains=word)
-                | Q(response__icontains=word)
-                | Q(outcome__icontains=word)
-                | Q(lessons__icontains=word)
-            )
-        return queryset
+        # Full-text search over the case's own words, never its organisation's name (which
+        # must not leak for anonymised cases); ordered by relevance.
+        return case_search(queryset, value)
 
     def filter_tags(self, queryset, name, values):
         return queryset.tagged_with_all(values)

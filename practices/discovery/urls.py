@@ -1,0 +1,11 @@
+"""Discovery pages (namespace ``practices``, gathered in ``practices/urls.py``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from practices.discovery import views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case-list"),
+]
