@@ -17,7 +17,8 @@ visibility (``visible_to``) — search never widens it — and orders by relevan
 The syntax is ``practices.discovery.query``'s. On PostgreSQL a word or phrase is a ``tsquery``
 against the stored, weighted, GIN-indexed ``tsvector`` (English stemming: ``election`` finds
 ``elections``), ranked by ``ts_rank_cd``; when the words find nothing, each word is matched by
-trigram similarity instead (``pg_trgm``), so a typo still finds the case. On SQLite the same
+trigram similarity instead (``pg_trgm``), so a missing, extra or wrong letter still finds
+the case. On SQLite the same
 terms run against an FTS5 table with the Porter stemmer, ranked by ``bm25``. Terms in Japanese
 or Korean, which are written without spaces, match as substrings on both (trigram index on
 PostgreSQL, FTS5's trigram tokenizer on SQLite).
@@ -165,10 +166,11 @@ def case_search(queryset: QuerySet[CaseStudy], text: str) -> QuerySet[CaseStudy]
     return _sqlite_search(queryset, query)
 
 
-def _ordered(queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
-    return queryset.order_by(
-        F("search_rank").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"
-    )
+def _ordered(queryset: QuerySet[CaseStudy], *, ranked: bool) -> QuerySet[CaseStudy]:
+    newest = (F("published_at").desc(nulls_last=True), "-pk")
+    if not ranked:  # only substrings matched: there is no relevance to order by
+        return queryset.order_by(*newest)
+    return queryset.order_by(F("search_rank").desc(nulls_last=True), *newest)
 
 
 def _combine(query: Query, leaf) -> Q:
@@ -206,9 +208,15 @@ def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[Ca
         rank = SearchRank(F("search_document__vector"), combined, cover_density=True)
     found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
     if ranked_terms and not found.exists():
-        # Nothing matched word for word: try each word as a near spelling (a typo).
+        # Nothing matched word for word: try each word as a near spelling (a typo), through the
+        # trigram indexes (``%>``, at this connection's similarity threshold).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                [str(TYPO_SIMILARITY)],
+            )
         found = queryset.filter(_combine(query, _near_spelling)).annotate(search_rank=rank)
-    return _ordered(found)
+    return _ordered(found, ranked=bool(ranked_terms))
 
 
 def _near_spelling(term: Term) -> Q:
@@ -252,7 +260,8 @@ def _sqlite_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[Case
         )
         expression = " OR ".join(_fts_phrase(t) for t in ranked_terms)
         rank = _fts(sql, expression, output_field=FloatField())
-    return _ordered(queryset.filter(_combine(query, leaf)).annotate(search_rank=rank))
+    found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
+    return _ordered(found, ranked=bool(ranked_terms))
 
 
 # --- Snippets ----------------------------------------------------------------------------------
@@ -291,13 +300,12 @@ def case_snippet(case_study: CaseStudy, text: str) -> SafeString:
         found = matcher.search(value)
         if not found:
             continue
-        words_before = value[: found.start()].split()[-SNIPPET_WORDS // 3 :]
-        start = found.start() - len(" ".join(words_before)) if words_before else found.start()
-        start = max(start, 0)
-        window = value[start:]
-        cut = " ".join(window.split()[:SNIPPET_WORDS])
-        prefix = "… " if start > 0 else ""
-        suffix = " …" if len(cut) < len(window) else ""
+        words = value.split(" ")
+        at = value[: found.start()].count(" ")  # the word the match starts in
+        first = max(at - SNIPPET_WORDS // 3, 0)
+        cut = " ".join(words[first : first + SNIPPET_WORDS])
+        prefix = "… " if first > 0 else ""
+        suffix = " …" if first + SNIPPET_WORDS < len(words) else ""
         return mark_safe(prefix + _marked(cut, matcher) + suffix)  # noqa: S308 (escaped)
     return mark_safe("")
 

@@ -1,0 +1,226 @@
+"""Full-text search: the same behaviour on SQLite and PostgreSQL (typos on PostgreSQL only),
+an index that follows every kind of change, and nothing found or shown that the reader may not
+read."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from practices.cases import services
+from practices.discovery.search import case_search, case_snippet
+from practices.models import CaseSearchDocument, CaseStudy, Taxonomy, Term
+from practices.moderation import transitions as moderation
+from practices.vocabularies.changes import terms_relabel_record
+from tests.factories import OrganisationFactory
+from tests.practices.sync.test_feed import draft_case, publish, published_case, revise
+
+pytestmark = pytest.mark.django_db
+
+
+def found(actor, text: str) -> list[str]:
+    """Titles the actor finds, in rank order."""
+    return list(
+        case_search(CaseStudy.objects.visible_to(actor), text).values_list("title", flat=True)
+    )
+
+
+def write(case: CaseStudy, author, **fields) -> CaseStudy:
+    return services.case_study_update(
+        actor=author, case_study=case, expected_version=case.version, fields=fields
+    )
+
+
+@pytest.fixture
+def library(outsider, moderator, member):
+    """Published cases of another organisation, readable by ``member``."""
+    cases = {}
+    for title, fields in {
+        "Ballot rumours": {
+            "summary": "False claims about the elections spread before polling day.",
+            "lessons": "Prebunking before the vote worked.",
+        },
+        "Forged letters": {
+            "summary": "Forged ministry letters about troop movements.",
+            "incident": "A forged letter claimed foreign interference in the referendum.",
+        },
+        "Harbour video": {
+            "summary": "A doctored video of the harbour fire.",
+            "outcome": "Fact-checkers traced the original footage.",
+        },
+        "Tokyo leaflets": {
+            "summary": "東京都知事選挙に関する偽情報が拡散した。",
+        },
+        "Seoul messages": {
+            "summary": "서울에서 선거 관련 허위 메시지가 퍼졌다.",
+        },
+    }.items():
+        case = draft_case(outsider, title=title)
+        write(case, outsider, **fields)
+        cases[title] = publish(case, author=outsider, moderator=moderator)
+    return cases
+
+
+def test_words_are_stemmed(library, member):
+    assert found(member, "election") == ["Ballot rumours"]
+    assert found(member, "elections") == ["Ballot rumours"]
+
+
+def test_all_words_must_match(library, member):
+    assert found(member, "ministry referendum") == ["Forged letters"]
+    assert found(member, "ministry harbour") == []
+
+
+def test_phrases_match_words_in_that_order(library, member):
+    assert found(member, '"foreign interference"') == ["Forged letters"]
+    assert found(member, '"interference foreign"') == []
+
+
+def test_or_and_exclusion(library, member):
+    assert sorted(found(member, "harbour OR elections")) == ["Ballot rumours", "Harbour video"]
+    assert found(member, "ministry -referendum") == []
+    assert found(member, "video -referendum") == ["Harbour video"]
+
+
+def test_codes_labels_and_taxonomy_names_find_tagged_cases(library, member, moderator):
+    case = library["Harbour video"]
+    technique = Term.objects.get(code="T0002")
+    country = Term.objects.get(taxonomy__slug="country", code="EE")
+    Term.objects.filter(pk=country.pk).update(label="Estonia")
+    terms_relabel_record([country.pk])
+    assert case.title in found(member, "T0002")
+    assert case.title in found(member, "Estonia")
+    assert (
+        technique.taxonomy.name.split()[0]
+        in CaseSearchDocument.objects.get(case_study=case).heading
+    )
+
+
+def test_japanese_and_korean_text_match_inside_sentences(library, member):
+    assert found(member, "選挙") == ["Tokyo leaflets"]
+    assert found(member, "東京都知事") == ["Tokyo leaflets"]
+    assert found(member, "허위 메시지") == ["Seoul messages"]
+    assert found(member, "선거") == ["Seoul messages"]
+
+
+def test_title_weighs_more_than_the_story(outsider, moderator, member):
+    body = published_case(outsider, moderator, title="Port strike")
+    write_revision = {"outcome": "A wave of claims about a drone."}
+    revise(body, author=outsider, moderator=moderator, fields=write_revision)
+    published_case(outsider, moderator, title="Drone sightings")
+    assert found(member, "drone") == ["Drone sightings", "Port strike"]
+
+
+@pytest.mark.postgres
+def test_a_typo_still_finds_the_case_on_postgresql(library, member):
+    assert connection.vendor == "postgresql"
+    assert found(member, "electons") == ["Ballot rumours"]
+    assert found(member, "harbur") == ["Harbour video"]
+    assert found(member, "harbur video") == ["Harbour video"]
+
+
+def test_search_never_widens_what_the_reader_may_see(outsider, moderator, member, org):
+    draft = draft_case(outsider, title="Unpublished draft")
+    write(draft, outsider, summary="Secret elections plan.")
+    amber = published_case(
+        outsider,
+        moderator,
+        title="Amber for others",
+        tlp="amber",
+        recipients=[OrganisationFactory(name="Someone else")],
+    )
+    write_fields = {"summary": "Elections in the north."}
+    revise(amber, author=outsider, moderator=moderator, fields=write_fields)
+    assert found(member, "elections") == []
+    assert "Unpublished draft" in found(outsider, "elections")
+
+
+def test_an_organisation_name_finds_nothing(outsider, moderator, member):
+    published_case(
+        outsider,
+        moderator,
+        title="Anonymised case",
+        attribution_mode=CaseStudy.AttributionMode.ANONYMISED,
+    )
+    name = outsider.organisation.name
+    assert found(member, name) == []
+    assert name not in CaseSearchDocument.objects.values_list("heading", flat=True)[0]
+
+
+# --- The index follows every kind of change ---------------------------------------------------
+
+
+def test_editing_a_draft_reindexes_it(outsider):
+    case = draft_case(outsider, title="Draft")
+    assert found(outsider, "submarine") == []
+    write(case, outsider, summary="A submarine sighting.")
+    assert found(outsider, "submarine") == ["Draft"]
+
+
+def test_an_approved_revision_reindexes_the_case(outsider, moderator, member):
+    case = published_case(outsider, moderator, title="Revised")
+    revise(case, author=outsider, moderator=moderator, fields={"lessons": "Use satellites."})
+    assert found(member, "satellites") == ["Revised"]
+
+
+def test_moderator_retagging_reindexes_the_case(outsider, moderator, member):
+    case = published_case(outsider, moderator, title="Retagged")
+    theme = Taxonomy.objects.create(slug="theme", name="Theme")
+    health = Term.objects.create(taxonomy=theme, code="health", label="Public health")
+    moderation.case_study_retag(actor=moderator, case_study=case, terms={"theme": [health]})
+    assert found(member, "health") == ["Retagged"]
+
+
+def test_renaming_a_term_reindexes_its_cases(outsider, moderator, member):
+    case = published_case(outsider, moderator, title="Renamed")
+    term = case.terms.get(taxonomy__slug="region")
+    assert found(member, "Baltic") == []
+    Term.objects.filter(pk=term.pk).update(label="Baltic states")
+    terms_relabel_record([term.pk])
+    assert found(member, "Baltic") == ["Renamed"]
+
+
+def test_deleting_a_draft_removes_it_from_the_index(outsider):
+    case = draft_case(outsider, title="Deleted")
+    services.case_study_delete(actor=outsider, case_study=case)
+    assert found(outsider, "Deleted") == []
+    assert not CaseSearchDocument.objects.filter(case_study_id=case.pk).exists()
+
+
+def test_rebuild_command_indexes_cases_written_without_services(outsider, moderator, member):
+    case = published_case(outsider, moderator, title="Bulk loaded")
+    CaseSearchDocument.objects.filter(case_study=case).delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM practices_casesearch_fts")
+    assert found(member, "Bulk") == []
+    call_command("search_index_rebuild", "--missing", stdout=io.StringIO())
+    assert found(member, "Bulk") == ["Bulk loaded"]
+
+
+# --- Snippets ------------------------------------------------------------------------------------
+
+
+def test_snippet_marks_the_match_and_escapes_the_text(outsider):
+    case = draft_case(outsider, title="Markup")
+    case = write(case, outsider, summary="<script>alert(1)</script> Elections & ballots.")
+    snippet = case_snippet(case, "election")
+    assert "<mark>Elections</mark>" in snippet
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "&amp; ballots" in snippet
+
+
+def test_browse_page_shows_snippets_only_of_readable_cases(library, member, outsider, moderator):
+    hidden = draft_case(outsider, title="Hidden draft")
+    write(hidden, outsider, summary="Hidden elections text.")
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("practices:case-list"), {"q": "elections"}).content.decode()
+    assert "<mark>elections</mark>" in page
+    assert "Hidden" not in page
