@@ -174,6 +174,32 @@ def event_redeliver(request: HttpRequest, uuid, event_uuid) -> HttpResponse:
 
 @require_POST
 @org_admin_required
+def endpoint_ping(request: HttpRequest, uuid) -> HttpResponse:
+    """Send a signed test event now and say what the receiver answered."""
+    endpoint = _endpoint(request.user, uuid)
+    try:
+        result = webhooks.webhook_endpoint_ping(actor=request.user, endpoint=endpoint)
+    except WebhookError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.ok:
+            messages.success(
+                request,
+                f"Test event sent: {endpoint.url} answered HTTP {result.status_code} in "
+                f"{result.duration_ms} ms.",
+            )
+        else:
+            messages.error(
+                request,
+                f"The test event failed ({result.summary()}). Real deliveries count only a 2xx "
+                "answer: check the address, that the receiver is up and that it accepts a "
+                "signed POST.",
+            )
+    return redirect("webhooks:detail", uuid=endpoint.uuid)
+
+
+@require_POST
+@org_admin_required
 def endpoint_deactivate(request: HttpRequest, uuid) -> HttpResponse:
     """Stop deliveries to an endpoint; its log stays."""
     endpoint = _endpoint(request.user, uuid)

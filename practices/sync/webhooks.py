@@ -53,6 +53,7 @@ from django.utils import timezone
 from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
+from practices.sync.delivery import PingResult, webhook_ping_send
 from practices.sync.exceptions import WebhookError
 from practices.sync.models import WebhookEndpoint, WebhookEvent
 from practices.sync.signing import SECRET_PREFIX, secret_encrypt
@@ -137,6 +138,30 @@ def webhook_endpoint_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
         changes={"url": [endpoint.url, None]},
     )
     endpoint.delete()
+
+
+def webhook_endpoint_ping(*, actor: User, endpoint: WebhookEndpoint) -> PingResult:
+    """Send a signed ``ping`` to the endpoint right away and record the attempt in the audit
+    trail; returns what the receiver answered.
+
+    Not one transaction on purpose: no transaction stays open while the receiver answers. The
+    ping is not a ``WebhookEvent`` (nothing to retry, nothing in the delivery log).
+    """
+    _require_admin(actor, endpoint.organisation_id)
+    if not endpoint.is_active:
+        raise WebhookError(
+            "This endpoint is deactivated: nothing is sent to it. Register the address again "
+            "to send to it."
+        )
+    result = webhook_ping_send(endpoint)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=endpoint,
+            changes={"test_event": [None, result.summary()]},
+        )
+    return result
 
 
 @transaction.atomic
