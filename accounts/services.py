@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import tasks
+from accounts.backends import user_may_sign_in
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.models import ApiToken, Invitation, Organisation, User
 from practices.audit.models import AuditEvent
@@ -40,7 +41,11 @@ def _hash_token(token: str) -> str:
 def _require_org_admin(actor: User, organisation: Organisation) -> None:
     # Callers look records up within the actor's organisation, so this only fires on misuse;
     # it is the last line of defence, not the way outsiders are turned away (they get 404).
-    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+    # user_may_sign_in: the rule of the sign-in backends and of visible_to (an admin of an
+    # inactive organisation, or a deactivated one, administers nothing).
+    if not (
+        user_may_sign_in(actor) and actor.is_org_admin and actor.organisation_id == organisation.pk
+    ):
         raise PermissionDenied("Only an admin of this organisation may do this.")
 
 

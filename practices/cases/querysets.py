@@ -22,14 +22,20 @@ def _actor_organisation_id(actor) -> int | None:
     return organisation.pk
 
 
-def actor_owns(actor, case_study) -> bool:
-    """Whether the actor acts for the organisation that wrote this case (its originator).
+def actor_acts_for(actor, organisation_id: int | None) -> bool:
+    """Whether the actor acts for this organisation.
 
-    Every "own organisation" check goes through here, so that it follows the same rule as
-    ``visible_to``: a deactivated person, or anyone of an inactive organisation, owns nothing.
+    Every "own organisation" check goes through here (or ``actor_owns``), so that it follows
+    the same rule as ``visible_to``: a deactivated person, or anyone of an inactive
+    organisation, acts for no organisation.
     """
-    organisation_id = _actor_organisation_id(actor)
-    return organisation_id is not None and organisation_id == case_study.organisation_id
+    own = _actor_organisation_id(actor)
+    return own is not None and own == organisation_id
+
+
+def actor_owns(actor, case_study) -> bool:
+    """Whether the actor acts for the organisation that wrote this case (its originator)."""
+    return actor_acts_for(actor, case_study.organisation_id)
 
 
 def actor_moderates(actor) -> bool:

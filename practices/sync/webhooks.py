@@ -53,6 +53,7 @@ from django.utils import timezone
 from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
+from practices.cases.querysets import actor_acts_for
 from practices.sync.delivery import PingResult, webhook_ping_send
 from practices.sync.exceptions import WebhookError
 from practices.sync.models import WebhookEndpoint, WebhookEvent
@@ -69,7 +70,7 @@ EventStatus = WebhookEvent.Status
 def _require_admin(actor: User, organisation_id: int) -> None:
     # Pages look records up within the admin's organisation (others get 404), so this only
     # fires on misuse; it is the last line of defence.
-    if not (getattr(actor, "is_org_admin", False) and actor.organisation_id == organisation_id):
+    if not (getattr(actor, "is_org_admin", False) and actor_acts_for(actor, organisation_id)):
         raise PermissionDenied("Only an admin of this organisation may manage its webhooks.")
 
 

@@ -135,3 +135,22 @@ def test_moderator_of_a_deactivated_organisation_moderates_nothing(submitted_cas
         == []
     )
     assert moderation_selectors.moderation_queue(actor=moderator, filters={}) == []
+
+
+def test_admin_of_a_deactivated_organisation_administers_nothing(org, org_admin, member):
+    from accounts import services as account_services
+    from practices.sync import webhooks
+
+    _deactivate(org)
+    org_admin.refresh_from_db()
+
+    with pytest.raises(PermissionDenied):
+        account_services.member_set_role(actor=org_admin, member=member, role="admin")
+    with pytest.raises(PermissionDenied):
+        account_services.api_token_create(actor=org_admin, organisation=org, name="Sync")
+    with pytest.raises(PermissionDenied):
+        webhooks.webhook_endpoint_create(
+            actor=org_admin, url="https://hooks.example.test/", event_types=["case.updated"]
+        )
+    member.refresh_from_db()
+    assert member.role == User.Role.MEMBER
