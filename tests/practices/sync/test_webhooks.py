@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import socket
 import threading
 import time
@@ -530,6 +531,12 @@ def test_registration_shows_the_secret_once_and_keeps_it_encrypted(admin_client,
     endpoint = WebhookEndpoint.objects.get()
     secret = response.context["secret"]
     assert secret.startswith("whsec_") and secret in response.content.decode()
+    # Whole, selectable text with a Copy button (portal/static/portal/copy.js), not an input.
+    content = response.content.decode()
+    assert re.search(
+        r'<code id="secret-value" class="secret-value"[^>]*>' + secret + "</code>", content
+    )
+    assert 'data-copy-target="secret-value"' in response.content.decode()
     assert endpoint.organisation == org
     assert endpoint.event_types == [PUBLISHED, REMOVED]
     assert secret not in endpoint.secret_encrypted
@@ -729,3 +736,13 @@ def test_test_event_is_refused_for_deactivated_and_foreign_endpoints(
     assert admin_client.post(reverse("webhooks:ping", args=[foreign.uuid])).status_code == 404
     assert admin_client.get(reverse("webhooks:ping", args=[endpoint.uuid])).status_code == 405
     assert receiver.requests == []
+
+
+def test_opening_the_register_address_again_leads_to_the_form(admin_client):
+    response = admin_client.get(reverse("webhooks:create"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("webhooks:list") + "#new-endpoint-title"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "shown only once" in page
+    assert not WebhookEndpoint.objects.exists()
