@@ -17,8 +17,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import tasks
+from accounts.backends import user_may_sign_in
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.models import ApiToken, Invitation, Organisation, User
+from practices.audit.models import AuditEvent
+from practices.audit.records import audit_record, changes_between
+
+Action = AuditEvent.Action
+
+
+def _changes(pairs: dict[str, tuple | list]) -> dict:
+    """``{field: [before, after]}`` for the audit trail: JSON-safe, unchanged fields dropped."""
+    return changes_between(
+        {field: before for field, (before, _) in pairs.items()},
+        {field: after for field, (_, after) in pairs.items()},
+    )
 
 
 def _hash_token(token: str) -> str:
@@ -28,7 +41,11 @@ def _hash_token(token: str) -> str:
 def _require_org_admin(actor: User, organisation: Organisation) -> None:
     # Callers look records up within the actor's organisation, so this only fires on misuse;
     # it is the last line of defence, not the way outsiders are turned away (they get 404).
-    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+    # user_may_sign_in: the rule of the sign-in backends and of visible_to (an admin of an
+    # inactive organisation, or a deactivated one, administers nothing).
+    if not (
+        user_may_sign_in(actor) and actor.is_org_admin and actor.organisation_id == organisation.pk
+    ):
         raise PermissionDenied("Only an admin of this organisation may do this.")
 
 
@@ -153,6 +170,13 @@ def invitation_create(
         expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
     _invitation_send(invitation, token)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=invitation,
+        organisation=organisation,
+        changes=_changes({"email": [None, email], "role": [None, role]}),
+    )
     return invitation, token
 
 
@@ -170,8 +194,18 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> str:
     invitation.token_hash = _hash_token(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    previous_expiry = invitation.expires_at
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
     _invitation_send(invitation, token)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=invitation,
+        organisation=invitation.organisation,
+        changes=_changes(
+            {"expires_at": [previous_expiry, invitation.expires_at], "resent": [None, True]}
+        ),
+    )
     return token
 
 
@@ -184,6 +218,13 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=invitation,
+            organisation=invitation.organisation,
+            changes=_changes({"revoked_at": [None, invitation.revoked_at]}),
+        )
     return invitation
 
 
@@ -230,6 +271,20 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        actor=user,
+        action=Action.UPDATE,
+        obj=invitation,
+        organisation=invitation.organisation,
+        changes=_changes({"accepted_at": [None, invitation.accepted_at]}),
+    )
+    audit_record(
+        actor=user,
+        action=Action.CREATE,
+        obj=user,
+        organisation=invitation.organisation,
+        changes=_changes({"email": [None, user.email], "role": [None, user.role]}),
+    )
     return user
 
 
@@ -252,6 +307,14 @@ def member_set_role(*, actor: User, member: User, role: str) -> User:
     demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
     if demoting_admin and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
+    if member.role != role:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"role": [member.role, role]}),
+        )
     member.role = role
     member.save(update_fields=["role"])
     return member
@@ -266,6 +329,14 @@ def member_deactivate(*, actor: User, member: User) -> User:
     Organisation.objects.select_for_update().get(pk=member.organisation_id)
     if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
+    if member.is_active:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"is_active": [True, False]}),
+        )
     member.is_active = False
     member.save(update_fields=["is_active"])
     return member
@@ -275,14 +346,30 @@ def member_deactivate(*, actor: User, member: User) -> User:
 def member_reactivate(*, actor: User, member: User) -> User:
     """Let a deactivated member sign in again."""
     _require_org_admin(actor, member.organisation)
+    if not member.is_active:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"is_active": [False, True]}),
+        )
     member.is_active = True
     member.save(update_fields=["is_active"])
     return member
 
 
 @transaction.atomic
-def moderator_set(*, user: User, is_moderator: bool) -> User:
-    """Grant or revoke the global moderator role (operator command)."""
+def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) -> User:
+    """Grant or revoke the global moderator role (operator command: no actor)."""
+    if user.is_moderator != is_moderator:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=user,
+            organisation=user.organisation,
+            changes=_changes({"is_moderator": [user.is_moderator, is_moderator]}),
+        )
     user.is_moderator = is_moderator
     user.save(update_fields=["is_moderator"])
     return user
@@ -326,6 +413,21 @@ def api_token_create(
         expires_at=timezone.now() + timedelta(days=expires_in_days),
         created_by=actor,
     )
+    # Only what identifies the token: never its secret.
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=token,
+        organisation=organisation,
+        changes=_changes(
+            {
+                "name": [None, token.name],
+                "prefix": [None, prefix],
+                "scopes": [None, token.scopes],
+                "expires_at": [None, token.expires_at],
+            }
+        ),
+    )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
@@ -337,6 +439,13 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=token,
+            organisation=token.organisation,
+            changes=_changes({"revoked_at": [None, token.revoked_at]}),
+        )
     return token
 
 

@@ -28,6 +28,7 @@ from practices.cases.attachments import (
 )
 from practices.cases.changes import case_change_record
 from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
+from practices.cases.querysets import actor_owns
 from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
 from practices.vocabularies.models import Taxonomy, Term
 
@@ -36,7 +37,7 @@ _CONCRETE = [f.attname for f in CaseStudy._meta.concrete_fields]
 
 
 def _require_own_editable(actor: User, case_study: CaseStudy) -> None:
-    if actor.organisation_id != case_study.organisation_id:
+    if not actor_owns(actor, case_study):
         # Views look cases up through visible_to and the actor's organisation first, so this
         # only fires on misuse; it guards the service itself.
         raise PermissionDenied("Only the originating organisation may edit this case.")
@@ -220,7 +221,7 @@ def case_study_missing(
 def case_study_delete(*, actor: User, case_study: CaseStudy) -> None:
     """Delete a draft that was never submitted, with its files."""
     case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
-    if actor.organisation_id != case_study.organisation_id:
+    if not actor_owns(actor, case_study):
         raise PermissionDenied("Only the originating organisation may delete this case.")
     if case_study.status != Status.DRAFT or case_study.submitted_at:
         raise PracticesError("Only drafts that were never submitted can be deleted.")

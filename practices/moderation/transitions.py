@@ -27,7 +27,7 @@ from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between, person_of
 from practices.cases.changes import case_change_record
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
-from practices.cases.querysets import actor_owns
+from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, TransitionRefused
 from practices.moderation import tasks
@@ -106,8 +106,8 @@ def has_role(actor: User, case_study: CaseStudy, role: Role) -> bool:
         return own
     if role is Role.MODERATOR:
         # A moderator never acts on a case from their own organisation.
-        return actor.is_moderator and not own
-    return (own and actor.is_org_admin) or actor.is_moderator
+        return actor_moderates(actor) and not own
+    return (own and actor.is_org_admin) or actor_moderates(actor)
 
 
 def allowed(actor: User, case_study: CaseStudy, name: str) -> bool:
@@ -355,9 +355,9 @@ def can_comment(actor: User, case_study: CaseStudy) -> bool:
     """The thread is shared by the originating organisation and the moderators."""
     if not actor.is_authenticated or not actor.is_active:
         return False
-    if actor.organisation_id == case_study.organisation_id:
+    if actor_owns(actor, case_study):
         return case_study.status != Status.DRAFT
-    return actor.is_moderator and case_study.status != Status.DRAFT
+    return actor_moderates(actor) and case_study.status != Status.DRAFT
 
 
 @transaction.atomic

@@ -54,6 +54,8 @@ from django.utils import timezone
 from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
+from practices.cases.querysets import actor_acts_for
+from practices.sync.delivery import PingResult, webhook_ping_send
 from practices.sync.exceptions import WebhookError
 from practices.sync.models import WebhookEndpoint, WebhookEvent
 from practices.sync.signing import SECRET_PREFIX, secret_encrypt
@@ -69,7 +71,7 @@ EventStatus = WebhookEvent.Status
 def _require_admin(actor: User, organisation_id: int) -> None:
     # Pages look records up within the admin's organisation (others get 404), so this only
     # fires on misuse; it is the last line of defence.
-    if not (getattr(actor, "is_org_admin", False) and actor.organisation_id == organisation_id):
+    if not (getattr(actor, "is_org_admin", False) and actor_acts_for(actor, organisation_id)):
         raise PermissionDenied("Only an admin of this organisation may manage its webhooks.")
 
 
@@ -138,6 +140,30 @@ def webhook_endpoint_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
         changes={"url": [endpoint.url, None]},
     )
     endpoint.delete()
+
+
+def webhook_endpoint_ping(*, actor: User, endpoint: WebhookEndpoint) -> PingResult:
+    """Send a signed ``ping`` to the endpoint right away and record the attempt in the audit
+    trail; returns what the receiver answered.
+
+    Not one transaction on purpose: no transaction stays open while the receiver answers. The
+    ping is not a ``WebhookEvent`` (nothing to retry, nothing in the delivery log).
+    """
+    _require_admin(actor, endpoint.organisation_id)
+    if not endpoint.is_active:
+        raise WebhookError(
+            "This endpoint is deactivated: nothing is sent to it. Register the address again "
+            "to send to it."
+        )
+    result = webhook_ping_send(endpoint)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=endpoint,
+            changes={"test_event": [None, result.summary()]},
+        )
+    return result
 
 
 @transaction.atomic
