@@ -107,6 +107,9 @@ CACHES = {
         "CACHE_URL", default=f"{REDIS_URL}/1" if REDIS_URL else "locmemcache://portal"
     ),
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Same, but keeps answering from local memory while Redis is down (see portal/cache.py).
+    CACHES["default"]["BACKEND"] = "portal.cache.FallbackRedisCache"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"{REDIS_URL}/0" if REDIS_URL else "")
 # Without a broker the tasks run inline, so the embedded default needs no worker.
