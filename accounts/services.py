@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -218,7 +219,9 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     The row is locked so two simultaneous acceptances of one link create one account.
     """
     invitation = invitation_get_pending(token=token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if invitation is None:  # deleted (with its organisation) while we waited for the lock
+        raise InvitationInvalid("This invitation no longer exists. Ask for a new one.")
     if invitation.accepted_at or invitation.revoked_at:
         raise InvitationInvalid("This invitation has already been used. Sign in instead.")
     user = person_create(
@@ -248,7 +251,8 @@ def member_set_role(*, actor: User, member: User, role: str) -> User:
     if role not in User.Role.values:
         raise AccountsError("Choose a valid role.")
     # Lock the organisation so two admins demoting each other cannot leave it with none.
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
     if demoting_admin and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
@@ -263,7 +267,8 @@ def member_deactivate(*, actor: User, member: User) -> User:
     _require_org_admin(actor, member.organisation)
     if member.pk == actor.pk:
         raise AccountsError("You cannot deactivate yourself. Ask another admin.")
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
     member.is_active = False

@@ -26,6 +26,7 @@ from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between, person_of
 from practices.cases.changes import case_change_record
+from practices.cases.locking import case_locked
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_owns
 from practices.cases.services import case_study_missing
@@ -187,7 +188,9 @@ def _move(
 
 
 def _locked(case_study: CaseStudy) -> CaseStudy:
-    return CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    # The case row is always locked first, before any of its revisions (see
+    # practices.cases.locking); a case deleted meanwhile answers 404 (Gone).
+    return case_locked(case_study.pk)
 
 
 @transaction.atomic
@@ -284,6 +287,8 @@ def case_study_withdraw(*, actor: User, case_study: CaseStudy, comment: str) -> 
     """
     case_study = _locked(case_study)
     _check(actor, case_study, TRANSITIONS["withdraw"], comment)
+    # Revision rows are locked by this UPDATE only now, after the case row: the one lock
+    # order of practices.cases.locking, which revision_approve/reject follow too.
     CaseRevision.objects.filter(case_study=case_study, status__in=CaseRevision.OPEN).update(
         status=CaseRevision.Status.REJECTED,
         decided_by=actor,
