@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import two_factor_missing
+from outbox.services import email_queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,6 +20,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People join only through an organisation admin's invitation.
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Password resets and the other mail allauth sends go through the e-mail outbox like
+        # all our mail: a mail-server or broker outage delays them instead of failing the page.
+        email_queue_message(self.render_mail(template_prefix, email, context))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if two_factor_missing(request.user):

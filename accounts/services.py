@@ -13,13 +13,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import tasks
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.models import ApiToken, Invitation, Organisation, User
+from outbox.services import email_cancel, email_queue
 
 
 def _hash_token(token: str) -> str:
@@ -109,9 +110,32 @@ def invitation_link(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
 
 
+def _invitation_reference(invitation: Invitation) -> str:
+    return f"invitation:{invitation.pk}"
+
+
+def invitation_email_queue(*, invitation: Invitation, link: str) -> None:
+    """Render the invitation mail and store it in the e-mail outbox, in the current
+    transaction (sent after commit). The link's secret is in the body, which the outbox
+    keeps only until the message is sent."""
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    email_queue(
+        to=[invitation.email],
+        subject=f"[Practice Exchange] Invitation to join {invitation.organisation.name}",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        html_body=render_to_string("accounts/email/invitation.html", context),
+        reference=_invitation_reference(invitation),
+    )
+
+
 def _invitation_send(invitation: Invitation, token: str) -> None:
-    link = invitation_link(token)
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, link))
+    # A link sent earlier and not yet out is dead now (new secret, or revoked): drop it.
+    email_cancel(reference=_invitation_reference(invitation))
+    invitation_email_queue(invitation=invitation, link=invitation_link(token))
 
 
 @transaction.atomic
@@ -185,6 +209,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        email_cancel(reference=_invitation_reference(invitation))
     return invitation
 
 

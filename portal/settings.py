@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "accounts",
     "practices",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practices.tasks.webhooks_sweep",
         "schedule": 60.0,
     },
+    # The same for e-mail in the outbox.
+    "emails-sweep": {
+        "task": "outbox.tasks.emails_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------
@@ -187,6 +193,8 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practice Exchange <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Attempts at sending one message from the outbox before giving up (back-off 1 min … 1 h).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

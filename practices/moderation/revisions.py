@@ -20,7 +20,7 @@ from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent, Ref
 from practices.cases.revisions import case_content, decode, require_originator, revision_as_case
 from practices.cases.services import case_study_missing
 from practices.exceptions import TransitionRefused
-from practices.moderation import tasks
+from practices.moderation import notifications
 from practices.moderation.transitions import require_moderator_for
 
 
@@ -53,7 +53,7 @@ def revision_submit(*, actor: User, revision: CaseRevision) -> CaseRevision:
         comment="Revision sent for review.",
         details={"revision": str(revision.uuid), "status": "pending"},
     )
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return revision
 
 
@@ -116,7 +116,7 @@ def revision_approve(*, actor: User, revision: CaseRevision, comment: str = "") 
     )
     case_study.refresh_from_db()
     case_change_record(case_study)
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return case_study
 
 
@@ -137,5 +137,5 @@ def revision_reject(*, actor: User, revision: CaseRevision, comment: str) -> Cas
         comment=comment.strip(),
         details={"revision": str(revision.uuid), "status": "rejected"},
     )
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return revision

@@ -6,9 +6,10 @@
                         └──reject──▶ rejected
 
 Every service locks the case row (SELECT … FOR UPDATE), checks the current status and the
-actor's role against the table, writes the change and a ModerationEvent, and enqueues mail
-only after the transaction commits. Two moderators acting at once are serialised by the lock:
-the second sees the new status and is told what happened instead of acting twice.
+actor's role against the table, writes the change and a ModerationEvent, and stores the mail
+in the e-mail outbox in the same transaction (sent after commit). Two moderators acting at
+once are serialised by the lock: the second sees the new status and is told what happened
+instead of acting twice.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, TransitionRefused
-from practices.moderation import tasks
+from practices.moderation import notifications
 from practices.moderation.models import Approval
 from practices.vocabularies.models import Term
 
@@ -178,12 +179,9 @@ def _move(
         organisation=getattr(actor, "organisation", None),
     )
     case_change_record(case_study)
-    notify = (
-        tasks.moderators_notify
-        if transition.target == Status.SUBMITTED
-        else tasks.originator_notify
-    )
-    transaction.on_commit(lambda: notify.delay(event.pk))
+    # Written to the e-mail outbox in this transaction and sent after commit: a broker
+    # outage can no longer turn a done move into an error, nor lose the mail.
+    notifications.event_notify(event)
     return event
 
 
