@@ -17,7 +17,15 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL", "DATABASE_URL")
+        # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production does not.
+        if key
+        not in (
+            "REDIS_URL",
+            "CACHE_URL",
+            "CELERY_BROKER_URL",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     environment.update(
         DEBUG="false",
