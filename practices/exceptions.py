@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
 
@@ -36,6 +37,7 @@ class TransitionRefused(PracticesError):
     """The case is not in a state, or the actor not in a role, that allows this move."""
 
 
-class Gone(Http404):
+class Gone(Http404, ObjectDoesNotExist):
     """The row was deleted while this request waited for its lock (e.g. a draft deleted by a
-    colleague at the same moment): answered like any missing record, with 404."""
+    colleague at the same moment): answered like any missing record, with 404. Also an
+    ``ObjectDoesNotExist``, so code that handled the bare lookup error still does."""
