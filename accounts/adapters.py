@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.backends import user_may_sign_in
 from accounts.permissions import two_factor_missing
+from outbox.services import email_queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,6 +31,11 @@ class AccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Password resets and the other mail allauth sends go through the e-mail outbox like
+        # all our mail: a mail-server or broker outage delays them instead of failing the page.
+        email_queue_message(self.render_mail(template_prefix, email, context))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if two_factor_missing(request.user):

@@ -12,14 +12,16 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import tasks
 from accounts.backends import user_may_sign_in
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.models import ApiToken, Invitation, Organisation, User
+from outbox.services import email_cancel, email_queue
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between
 
@@ -125,9 +127,32 @@ def invitation_link(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
 
 
+def _invitation_reference(invitation: Invitation) -> str:
+    return f"invitation:{invitation.pk}"
+
+
+def invitation_email_queue(*, invitation: Invitation, link: str) -> None:
+    """Render the invitation mail and store it in the e-mail outbox, in the current
+    transaction (sent after commit). The link's secret is in the body, which the outbox
+    keeps only until the message is sent."""
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    email_queue(
+        to=[invitation.email],
+        subject=f"[Practice Exchange] Invitation to join {invitation.organisation.name}",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        html_body=render_to_string("accounts/email/invitation.html", context),
+        reference=_invitation_reference(invitation),
+    )
+
+
 def _invitation_send(invitation: Invitation, token: str) -> None:
-    link = invitation_link(token)
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, link))
+    # A link sent earlier and not yet out is dead now (new secret, or revoked): drop it.
+    email_cancel(reference=_invitation_reference(invitation))
+    invitation_email_queue(invitation=invitation, link=invitation_link(token))
 
 
 @transaction.atomic
@@ -225,6 +250,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
             organisation=invitation.organisation,
             changes=_changes({"revoked_at": [None, invitation.revoked_at]}),
         )
+        email_cancel(reference=_invitation_reference(invitation))
     return invitation
 
 
@@ -259,7 +285,9 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     The row is locked so two simultaneous acceptances of one link create one account.
     """
     invitation = invitation_get_pending(token=token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if invitation is None:  # deleted (with its organisation) while we waited for the lock
+        raise InvitationInvalid("This invitation no longer exists. Ask for a new one.")
     if invitation.accepted_at or invitation.revoked_at:
         raise InvitationInvalid("This invitation has already been used. Sign in instead.")
     user = person_create(
@@ -303,7 +331,8 @@ def member_set_role(*, actor: User, member: User, role: str) -> User:
     if role not in User.Role.values:
         raise AccountsError("Choose a valid role.")
     # Lock the organisation so two admins demoting each other cannot leave it with none.
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
     if demoting_admin and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
@@ -326,7 +355,8 @@ def member_deactivate(*, actor: User, member: User) -> User:
     _require_org_admin(actor, member.organisation)
     if member.pk == actor.pk:
         raise AccountsError("You cannot deactivate yourself. Ask another admin.")
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
     if member.is_active:

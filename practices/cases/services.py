@@ -27,9 +27,10 @@ from practices.cases.attachments import (
     shorten_filename,
 )
 from practices.cases.changes import case_change_record
+from practices.cases.locking import case_locked
 from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
 from practices.cases.querysets import actor_owns
-from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
+from practices.exceptions import AttachmentRefused, Gone, PracticesError, StaleEdit
 from practices.vocabularies.models import Taxonomy, Term
 
 Status = CaseStudy.Status
@@ -138,6 +139,8 @@ def case_study_update(
         current = (
             CaseStudy.objects.filter(pk=case_study.pk).values_list("version", flat=True).first()
         )
+        if current is None:  # deleted while this save waited for the row
+            raise Gone("This case study no longer exists.")
         raise StaleEdit(current_version=current)
 
     if terms is not None:
@@ -220,7 +223,7 @@ def case_study_missing(
 @transaction.atomic
 def case_study_delete(*, actor: User, case_study: CaseStudy) -> None:
     """Delete a draft that was never submitted, with its files."""
-    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    case_study = case_locked(case_study.pk)  # 404 if deleted meanwhile
     if not actor_owns(actor, case_study):
         raise PermissionDenied("Only the originating organisation may delete this case.")
     if case_study.status != Status.DRAFT or case_study.submitted_at:

@@ -49,6 +49,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
@@ -170,7 +171,10 @@ def webhook_endpoint_ping(*, actor: User, endpoint: WebhookEndpoint) -> PingResu
 def webhook_event_redeliver(*, actor: User, event: WebhookEvent) -> WebhookEvent:
     """Queue an event again with a fresh budget of attempts; its ``id`` stays the same, so
     receivers can tell a redelivery from a new event. Not for deactivated endpoints."""
-    event = WebhookEvent.objects.select_for_update().select_related("endpoint").get(pk=event.pk)
+    # 404 if the event went with its endpoint's deletion while we waited for the lock.
+    event = get_object_or_404(
+        WebhookEvent.objects.select_for_update().select_related("endpoint"), pk=event.pk
+    )
     _require_admin(actor, event.endpoint.organisation_id)
     if not event.endpoint.is_active:
         raise WebhookError("This endpoint is deactivated: nothing is delivered to it.")
