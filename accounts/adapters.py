@@ -10,7 +10,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.backends import user_may_sign_in
 from accounts.permissions import two_factor_missing
+from outbox.services import email_queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,6 +21,21 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People join only through an organisation admin's invitation.
         return False
+
+    def pre_login(self, request: HttpRequest, user, **kwargs):
+        # allauth refuses a deactivated person here ("This account is inactive"); people of an
+        # inactive organisation get exactly the same answer and no session.
+        if user.is_active and not user_may_sign_in(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Password resets and the other mail allauth sends go through the e-mail outbox like
+        # all our mail: a mail-server or broker outage delays them instead of failing the page.
+        email_queue_message(self.render_mail(template_prefix, email, context))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if two_factor_missing(request.user):

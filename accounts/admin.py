@@ -4,10 +4,40 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Invitation, Organisation, User
+from practices.audit.models import AuditEvent
+from practices.audit.records import audit_record, changes_between
+
+
+class AuditedAdminMixin:
+    """Writes an audit event (channel "admin") when an operator creates a row or changes one of
+    ``audited_fields``: the same trail as the pages and commands, not only Django's admin log."""
+
+    audited_fields: tuple[str, ...] = ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fields = [f for f in form.changed_data if f in self.audited_fields]
+        if change and not fields:
+            return
+
+        def plain(value):
+            return getattr(value, "pk", value)
+
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
+            obj=obj,
+            organisation=obj if isinstance(obj, Organisation) else obj.organisation,
+            changes=changes_between(
+                {f: plain(form.initial.get(f)) for f in fields} if change else {},
+                {f: plain(form.cleaned_data.get(f)) for f in fields},
+            ),
+        )
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audited_fields = ("name", "short_name", "partner_group", "is_active")
     list_display = [
         "name",
         "short_name",
@@ -23,7 +53,16 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audited_fields = (
+        "email",
+        "organisation",
+        "role",
+        "is_moderator",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    )
     ordering = ["email"]
     list_display = ["email", "full_name", "organisation", "role", "is_moderator", "is_active"]
     list_filter = ["role", "is_moderator", "is_active", "is_staff", "organisation"]

@@ -122,8 +122,9 @@ class User(AbstractUser):
 
     @property
     def needs_two_factor(self) -> bool:
-        """Moderators and organisation admins must enrol in two-factor authentication."""
-        return self.is_moderator or self.is_org_admin
+        """Moderators, organisation admins and operators (admin staff) must enrol in
+        two-factor authentication."""
+        return self.is_moderator or self.is_org_admin or self.is_staff or self.is_superuser
 
 
 class Invitation(models.Model):

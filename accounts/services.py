@@ -12,13 +12,28 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import tasks
+from accounts.backends import user_may_sign_in
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.models import ApiToken, Invitation, Organisation, User
+from outbox.services import email_cancel, email_queue
+from practices.audit.models import AuditEvent
+from practices.audit.records import audit_record, changes_between
+
+Action = AuditEvent.Action
+
+
+def _changes(pairs: dict[str, tuple | list]) -> dict:
+    """``{field: [before, after]}`` for the audit trail: JSON-safe, unchanged fields dropped."""
+    return changes_between(
+        {field: before for field, (before, _) in pairs.items()},
+        {field: after for field, (_, after) in pairs.items()},
+    )
 
 
 def _hash_token(token: str) -> str:
@@ -28,7 +43,11 @@ def _hash_token(token: str) -> str:
 def _require_org_admin(actor: User, organisation: Organisation) -> None:
     # Callers look records up within the actor's organisation, so this only fires on misuse;
     # it is the last line of defence, not the way outsiders are turned away (they get 404).
-    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+    # user_may_sign_in: the rule of the sign-in backends and of visible_to (an admin of an
+    # inactive organisation, or a deactivated one, administers nothing).
+    if not (
+        user_may_sign_in(actor) and actor.is_org_admin and actor.organisation_id == organisation.pk
+    ):
         raise PermissionDenied("Only an admin of this organisation may do this.")
 
 
@@ -108,9 +127,32 @@ def invitation_link(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
 
 
+def _invitation_reference(invitation: Invitation) -> str:
+    return f"invitation:{invitation.pk}"
+
+
+def invitation_email_queue(*, invitation: Invitation, link: str) -> None:
+    """Render the invitation mail and store it in the e-mail outbox, in the current
+    transaction (sent after commit). The link's secret is in the body, which the outbox
+    keeps only until the message is sent."""
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    email_queue(
+        to=[invitation.email],
+        subject=f"[Practice Exchange] Invitation to join {invitation.organisation.name}",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        html_body=render_to_string("accounts/email/invitation.html", context),
+        reference=_invitation_reference(invitation),
+    )
+
+
 def _invitation_send(invitation: Invitation, token: str) -> None:
-    link = invitation_link(token)
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, link))
+    # A link sent earlier and not yet out is dead now (new secret, or revoked): drop it.
+    email_cancel(reference=_invitation_reference(invitation))
+    invitation_email_queue(invitation=invitation, link=invitation_link(token))
 
 
 @transaction.atomic
@@ -153,6 +195,13 @@ def invitation_create(
         expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
     _invitation_send(invitation, token)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=invitation,
+        organisation=organisation,
+        changes=_changes({"email": [None, email], "role": [None, role]}),
+    )
     return invitation, token
 
 
@@ -170,8 +219,18 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> str:
     invitation.token_hash = _hash_token(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    previous_expiry = invitation.expires_at
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
     _invitation_send(invitation, token)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=invitation,
+        organisation=invitation.organisation,
+        changes=_changes(
+            {"expires_at": [previous_expiry, invitation.expires_at], "resent": [None, True]}
+        ),
+    )
     return token
 
 
@@ -184,6 +243,14 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=invitation,
+            organisation=invitation.organisation,
+            changes=_changes({"revoked_at": [None, invitation.revoked_at]}),
+        )
+        email_cancel(reference=_invitation_reference(invitation))
     return invitation
 
 
@@ -218,7 +285,9 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     The row is locked so two simultaneous acceptances of one link create one account.
     """
     invitation = invitation_get_pending(token=token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if invitation is None:  # deleted (with its organisation) while we waited for the lock
+        raise InvitationInvalid("This invitation no longer exists. Ask for a new one.")
     if invitation.accepted_at or invitation.revoked_at:
         raise InvitationInvalid("This invitation has already been used. Sign in instead.")
     user = person_create(
@@ -230,6 +299,20 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        actor=user,
+        action=Action.UPDATE,
+        obj=invitation,
+        organisation=invitation.organisation,
+        changes=_changes({"accepted_at": [None, invitation.accepted_at]}),
+    )
+    audit_record(
+        actor=user,
+        action=Action.CREATE,
+        obj=user,
+        organisation=invitation.organisation,
+        changes=_changes({"email": [None, user.email], "role": [None, user.role]}),
+    )
     return user
 
 
@@ -248,10 +331,19 @@ def member_set_role(*, actor: User, member: User, role: str) -> User:
     if role not in User.Role.values:
         raise AccountsError("Choose a valid role.")
     # Lock the organisation so two admins demoting each other cannot leave it with none.
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
     if demoting_admin and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
+    if member.role != role:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"role": [member.role, role]}),
+        )
     member.role = role
     member.save(update_fields=["role"])
     return member
@@ -263,9 +355,18 @@ def member_deactivate(*, actor: User, member: User) -> User:
     _require_org_admin(actor, member.organisation)
     if member.pk == actor.pk:
         raise AccountsError("You cannot deactivate yourself. Ask another admin.")
-    Organisation.objects.select_for_update().get(pk=member.organisation_id)
+    # 404 if the organisation was deleted meanwhile, as for any missing record.
+    get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
         raise AccountsError("An organisation needs at least one active admin.")
+    if member.is_active:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"is_active": [True, False]}),
+        )
     member.is_active = False
     member.save(update_fields=["is_active"])
     return member
@@ -275,14 +376,30 @@ def member_deactivate(*, actor: User, member: User) -> User:
 def member_reactivate(*, actor: User, member: User) -> User:
     """Let a deactivated member sign in again."""
     _require_org_admin(actor, member.organisation)
+    if not member.is_active:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=member,
+            organisation=member.organisation,
+            changes=_changes({"is_active": [False, True]}),
+        )
     member.is_active = True
     member.save(update_fields=["is_active"])
     return member
 
 
 @transaction.atomic
-def moderator_set(*, user: User, is_moderator: bool) -> User:
-    """Grant or revoke the global moderator role (operator command)."""
+def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) -> User:
+    """Grant or revoke the global moderator role (operator command: no actor)."""
+    if user.is_moderator != is_moderator:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=user,
+            organisation=user.organisation,
+            changes=_changes({"is_moderator": [user.is_moderator, is_moderator]}),
+        )
     user.is_moderator = is_moderator
     user.save(update_fields=["is_moderator"])
     return user
@@ -326,6 +443,21 @@ def api_token_create(
         expires_at=timezone.now() + timedelta(days=expires_in_days),
         created_by=actor,
     )
+    # Only what identifies the token: never its secret.
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=token,
+        organisation=organisation,
+        changes=_changes(
+            {
+                "name": [None, token.name],
+                "prefix": [None, prefix],
+                "scopes": [None, token.scopes],
+                "expires_at": [None, token.expires_at],
+            }
+        ),
+    )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
@@ -337,6 +469,13 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=token,
+            organisation=token.organisation,
+            changes=_changes({"revoked_at": [None, token.revoked_at]}),
+        )
     return token
 
 

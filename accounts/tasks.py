@@ -1,37 +1,29 @@
+"""Background jobs of accounts.
+
+Invitation mail is now stored in the e-mail outbox by the service that creates the invitation
+(``accounts.services.invitation_email_queue``) and sent from there. This task stays for
+messages still sitting in a broker from before; it stores the mail the same way.
+"""
+
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.db import transaction
 
 from accounts.models import Invitation
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
 def invitation_email_send(self, invitation_pk: int, link: str) -> None:
-    """E-mail an invitation link; a revoked or accepted invitation is silently skipped."""
-    invitation = (
-        Invitation.objects.select_related("organisation", "invited_by")
-        .filter(pk=invitation_pk)
-        .first()
-    )
-    if invitation is None or not invitation.is_pending:
-        return
-    context = {
-        "invitation": invitation,
-        "link": link,
-        "days": settings.INVITATION_MAX_AGE_DAYS,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"[Practice Exchange] Invitation to join {invitation.organisation.name}",
-        body=render_to_string("accounts/email/invitation.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(
-        render_to_string("accounts/email/invitation.html", context), "text/html"
-    )
-    try:
-        message.send()
-    except OSError as exc:  # SMTP server unreachable: try again later
-        raise self.retry(exc=exc) from exc
+    """Queue an invitation link; a revoked or accepted invitation is silently skipped."""
+    from accounts.services import invitation_email_queue
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_related("organisation", "invited_by")
+            .filter(pk=invitation_pk)
+            .first()
+        )
+        if invitation is None or not invitation.is_pending:
+            return
+        invitation_email_queue(invitation=invitation, link=link)

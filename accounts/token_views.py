@@ -15,9 +15,10 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.exceptions import AccountsError
@@ -81,10 +82,21 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache  # the response carries the secret: no browser or proxy may keep a copy
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_admin_required
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Issue a token and show its full value in this one response only."""
+    """Issue a token and show its full value in this one response only.
+
+    A GET (the back button after issuing, a bookmark, a reload) cannot show a secret again:
+    it leads to the form with a word on why.
+    """
+    if request.method == "GET":
+        messages.info(
+            request,
+            "A token's value is shown only once, right after it is issued. To get a new one, "
+            "fill in “Issue a token” below; revoke any token whose value was lost.",
+        )
+        return redirect(f"{reverse('accounts:tokens')}#new-token-title")
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _list_response(request, form, status=400)

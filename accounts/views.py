@@ -32,7 +32,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410
             )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.PortalModelBackend")
         messages.success(request, f"Welcome to the Practice Exchange, {user.get_short_name()}.")
         return redirect("accounts:organisation")
     return render(

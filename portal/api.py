@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from rest_framework import permissions, throttling
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 from accounts.authentication import TokenActor
+from portal.degraded import warn_degraded
+
+logger = logging.getLogger(__name__)
 
 
 class ActorRateThrottle(throttling.SimpleRateThrottle):
@@ -29,7 +34,19 @@ class ActorRateThrottle(throttling.SimpleRateThrottle):
         self.scope, _ = self._scope_and_ident(request, view)
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:
+            # The counters live in the cache. Our Redis cache falls back to local memory by
+            # itself (portal/cache.py); any other cache that fails must not take the API
+            # down with it, so the request goes through unthrottled (fail open).
+            warn_degraded(
+                logger,
+                "throttle-cache",
+                "API throttling is off: the cache failed (%s)",
+                type(exc).__name__,
+            )
+            return True
 
     def get_cache_key(self, request, view) -> str:
         scope, ident = self._scope_and_ident(request, view)

@@ -9,6 +9,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal import unavailable
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://practice-exchange.invalid/problems/"
@@ -26,6 +28,7 @@ TITLES = {
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
+    503: "Service unavailable",
 }
 
 
@@ -46,6 +49,15 @@ def exception_handler(exc, context):
     """Every error, whatever raised it, as application/problem+json with the same fields."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such resource.")
+    if unavailable.database_unavailable(exc):
+        unavailable.log_outage(exc)
+        response = Response(
+            unavailable.unavailable_problem(),
+            status=503,
+            headers={"Retry-After": str(unavailable.RETRY_AFTER_SECONDS)},
+        )
+        response.content_type = PROBLEM_CONTENT_TYPE
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)

@@ -7,5 +7,6 @@ class PortalConfig(AppConfig):
     name = "portal"
 
     def ready(self) -> None:
-        # Registers the OpenAPI description of our Bearer token authentication.
-        from portal import api_schema  # noqa: F401
+        # Register the OpenAPI description of our Bearer token authentication and the
+        # deployment checks (``check --deploy``).
+        from portal import api_schema, checks  # noqa: F401

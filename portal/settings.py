@@ -32,7 +32,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.PortalAdminConfig",  # django.contrib.admin behind our sign-in and 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,10 +53,14 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "accounts",
     "practices",
+    "outbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage in a view answers 503 + Retry-After, not 500 (handler500 does the same
+    # for one raised in middleware).
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +113,9 @@ CACHES = {
         "CACHE_URL", default=f"{REDIS_URL}/1" if REDIS_URL else "locmemcache://portal"
     ),
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Same, but keeps answering from local memory while Redis is down (see portal/cache.py).
+    CACHES["default"]["BACKEND"] = "portal.cache.FallbackRedisCache"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"{REDIS_URL}/0" if REDIS_URL else "")
 # Without a broker the tasks run inline, so the embedded default needs no worker.
@@ -134,13 +141,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "practices.tasks.webhooks_sweep",
         "schedule": 60.0,
     },
+    # The same for e-mail in the outbox.
+    "emails-sweep": {
+        "task": "outbox.tasks.emails_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.PortalModelBackend",
+    "accounts.backends.PortalAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -183,6 +195,8 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practice Exchange <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Attempts at sending one message from the outbox before giving up (back-off 1 min … 1 h).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

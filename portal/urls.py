@@ -40,3 +40,4 @@ urlpatterns = [
 ]
 
 handler404 = "portal.views.not_found"
+handler500 = "portal.unavailable.server_error"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+
 
 class PracticesError(Exception):
     """A move the case-study rules do not allow; the message is shown to the person as is."""
@@ -32,3 +35,9 @@ class AttachmentRefused(PracticesError):
 
 class TransitionRefused(PracticesError):
     """The case is not in a state, or the actor not in a role, that allows this move."""
+
+
+class Gone(Http404, ObjectDoesNotExist):
+    """The row was deleted while this request waited for its lock (e.g. a draft deleted by a
+    colleague at the same moment): answered like any missing record, with 404. Also an
+    ``ObjectDoesNotExist``, so code that handled the bare lookup error still does."""

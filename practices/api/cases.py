@@ -24,6 +24,7 @@ from practices.api.serializers import (
 )
 from practices.cases import services
 from practices.cases.models import Attachment, CaseStudy
+from practices.cases.querysets import actor_owns
 from practices.exceptions import IncompleteCase, PracticesError, StaleEdit, TransitionRefused
 from practices.moderation import transitions
 from practices.vocabularies.models import Term
@@ -100,7 +101,7 @@ class CaseStudyViewSet(
     def partial_update(self, request, *args, **kwargs):
         """Change a draft of your organisation; send the `version` you read (write scope)."""
         case = self.get_object()
-        if case.organisation_id != request.user.organisation_id:
+        if not actor_owns(request.user, case):
             raise exceptions.NotFound("No such resource.")
         data = CaseStudyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -133,7 +134,7 @@ class CaseStudyViewSet(
     def submit(self, request, uuid=None):
         """Send a complete draft to the moderators (write scope)."""
         case = self.get_object()
-        if case.organisation_id != request.user.organisation_id:
+        if not actor_owns(request.user, case):
             raise exceptions.NotFound("No such resource.")
         try:
             transitions.case_study_submit(actor=request.user, case_study=case)

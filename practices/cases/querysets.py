@@ -22,12 +22,26 @@ def _actor_organisation_id(actor) -> int | None:
     return organisation.pk
 
 
+def actor_acts_for(actor, organisation_id: int | None) -> bool:
+    """Whether the actor acts for this organisation.
+
+    Every "own organisation" check goes through here (or ``actor_owns``), so that it follows
+    the same rule as ``visible_to``: a deactivated person, or anyone of an inactive
+    organisation, acts for no organisation.
+    """
+    own = _actor_organisation_id(actor)
+    return own is not None and own == organisation_id
+
+
 def actor_owns(actor, case_study) -> bool:
     """Whether the actor acts for the organisation that wrote this case (its originator)."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return False
-    organisation_id = getattr(actor, "organisation_id", None)
-    return organisation_id is not None and organisation_id == case_study.organisation_id
+    return actor_acts_for(actor, case_study.organisation_id)
+
+
+def actor_moderates(actor) -> bool:
+    """Whether the actor reads as a moderator: a moderator of an inactive organisation, or a
+    deactivated one, reads like a visitor in ``visible_to`` and so moderates nothing."""
+    return bool(getattr(actor, "is_moderator", False)) and _actor_organisation_id(actor) is not None
 
 
 class CaseStudyQuerySet(models.QuerySet):

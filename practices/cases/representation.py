@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from practices.cases.models import CaseStudy
+from practices.cases.querysets import actor_moderates, actor_owns
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION
 from practices.vocabularies.models import Term
 
@@ -113,7 +114,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
     def get_recipients(self, case: CaseStudy) -> list[str] | None:
         # Only the originator and moderators learn whom else a case went to.
         actor = self.context["actor"]
-        if actor.organisation_id == case.organisation_id or actor.is_moderator:
+        if actor_owns(actor, case) or actor_moderates(actor):
             return [o.slug for o in case.recipients.all()]
         return None
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from accounts.models import Organisation, User
+from practices.cases.locking import case_locked, revision_locked
 from practices.cases.models import CaseRevision, CaseStudy
 from practices.cases.querysets import actor_owns
 from practices.exceptions import StaleEdit, TransitionRefused
@@ -73,7 +74,7 @@ def require_originator(actor: User, case_study: CaseStudy) -> None:
 @transaction.atomic
 def revision_start(*, actor: User, case_study: CaseStudy) -> CaseRevision:
     """Open (or return the open) revision of a published case."""
-    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    case_study = case_locked(case_study.pk)  # lock order: practices.cases.locking
     require_originator(actor, case_study)
     if case_study.status != CaseStudy.Status.PUBLISHED:
         raise TransitionRefused("Only published cases are revised; drafts are edited directly.")
@@ -100,7 +101,8 @@ def revision_update(
     references: list[dict[str, str]] | None = None,
 ) -> CaseRevision:
     """Change the proposal (not the published case), refusing a stale save like drafts do."""
-    revision = CaseRevision.objects.select_for_update().get(pk=revision.pk)
+    # Case row first, then the revision (practices.cases.locking).
+    revision = revision_locked(revision)
     require_originator(actor, revision.case_study)
     if revision.status != CaseRevision.Status.EDITING:
         raise TransitionRefused("This revision waits for review and cannot be changed now.")
@@ -134,7 +136,7 @@ def revision_update(
 @transaction.atomic
 def revision_discard(*, actor: User, revision: CaseRevision) -> None:
     """The organisation drops a proposal it has not sent."""
-    revision = CaseRevision.objects.select_for_update().get(pk=revision.pk)
+    revision = revision_locked(revision)  # case row first, then the revision
     require_originator(actor, revision.case_study)
     if revision.status != CaseRevision.Status.EDITING:
         raise TransitionRefused("Only a revision being edited can be discarded.")

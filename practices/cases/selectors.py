@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from practices.cases.models import Attachment, CaseStudy
+from practices.cases.querysets import actor_owns
 from practices.vocabularies.models import Term
 
 _TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))
@@ -52,7 +53,7 @@ def case_study_get(*, actor, uuid) -> CaseStudy:
 def case_study_editable_get(*, actor, uuid) -> CaseStudy:
     """A case of the actor's own organisation, for editing; 404 for anyone else's."""
     case_study = case_study_get(actor=actor, uuid=uuid)
-    if actor.organisation_id is None or case_study.organisation_id != actor.organisation_id:
+    if not actor_owns(actor, case_study):
         raise Http404("No case study here.")
     return case_study
 

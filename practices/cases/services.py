@@ -27,8 +27,10 @@ from practices.cases.attachments import (
     shorten_filename,
 )
 from practices.cases.changes import case_change_record
+from practices.cases.locking import case_locked
 from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
-from practices.exceptions import AttachmentRefused, PracticesError, StaleEdit
+from practices.cases.querysets import actor_owns
+from practices.exceptions import AttachmentRefused, Gone, PracticesError, StaleEdit
 from practices.vocabularies.models import Taxonomy, Term
 
 Status = CaseStudy.Status
@@ -36,7 +38,7 @@ _CONCRETE = [f.attname for f in CaseStudy._meta.concrete_fields]
 
 
 def _require_own_editable(actor: User, case_study: CaseStudy) -> None:
-    if actor.organisation_id != case_study.organisation_id:
+    if not actor_owns(actor, case_study):
         # Views look cases up through visible_to and the actor's organisation first, so this
         # only fires on misuse; it guards the service itself.
         raise PermissionDenied("Only the originating organisation may edit this case.")
@@ -137,6 +139,8 @@ def case_study_update(
         current = (
             CaseStudy.objects.filter(pk=case_study.pk).values_list("version", flat=True).first()
         )
+        if current is None:  # deleted while this save waited for the row
+            raise Gone("This case study no longer exists.")
         raise StaleEdit(current_version=current)
 
     if terms is not None:
@@ -219,8 +223,8 @@ def case_study_missing(
 @transaction.atomic
 def case_study_delete(*, actor: User, case_study: CaseStudy) -> None:
     """Delete a draft that was never submitted, with its files."""
-    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
-    if actor.organisation_id != case_study.organisation_id:
+    case_study = case_locked(case_study.pk)  # 404 if deleted meanwhile
+    if not actor_owns(actor, case_study):
         raise PermissionDenied("Only the originating organisation may delete this case.")
     if case_study.status != Status.DRAFT or case_study.submitted_at:
         raise PracticesError("Only drafts that were never submitted can be deleted.")

@@ -1,5 +1,9 @@
 """Who is told about what, by e-mail, and in which words.
 
+Messages are rendered in the transaction of the change and stored in the e-mail outbox
+(``outbox``), which sends them after commit: a broker or mail-server outage delays mail but
+never fails the moderator's action, and loses nothing.
+
 Mail that asks the person to act (changes requested) or tells them their shared material
 changed against their will (rejected, withdrawn by a moderator) is essential and always sent;
 the rest ("submitted", "published", the digest) respects each person's choice.
@@ -10,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from outbox.services import email_queue
 from practices.cases.models import CaseStudy, ModerationEvent
 
 Status = CaseStudy.Status
@@ -71,22 +75,17 @@ def case_link(case_study: CaseStudy, *, for_moderator: bool) -> str:
 
 
 def send(recipients: list[User], subject: str, template: str, context: dict) -> int:
-    """One message per person (no shared To: line reveals who else was told)."""
-    if not recipients:
-        return 0
-    messages = []
+    """Queue one message per person (no shared To: line reveals who else was told) in the
+    outbox, in the current transaction; returns how many were queued."""
     for person in recipients:
         personal = {**context, "person": person}
-        message = EmailMultiAlternatives(
+        email_queue(
+            to=[person.email],
             subject=f"[Practice Exchange] {subject}",
             body=render_to_string(f"practices/moderation/email/{template}.txt", personal),
-            to=[person.email],
+            html_body=render_to_string(f"practices/moderation/email/{template}.html", personal),
         )
-        message.attach_alternative(
-            render_to_string(f"practices/moderation/email/{template}.html", personal), "text/html"
-        )
-        messages.append(message)
-    return get_connection().send_messages(messages) or 0
+    return len(recipients)
 
 
 REVISION_SUBJECTS = {
@@ -115,7 +114,7 @@ def revision_event_notify(event: ModerationEvent) -> int:
 
 
 def event_notify(event: ModerationEvent) -> int:
-    """Mail the people an event concerns; returns how many messages went out."""
+    """Queue mail to the people an event concerns; returns how many messages were queued."""
     if event.kind == ModerationEvent.Kind.REVISION:
         return revision_event_notify(event)
     case_study = event.case_study

@@ -1,6 +1,8 @@
 """Review of pending revisions: sending one to the moderators, and approving or refusing it.
 
-Drafting a revision (start, update, discard) is in ``practices.cases.revisions``.
+Drafting a revision (start, update, discard) is in ``practices.cases.revisions``. Every
+service here locks the case row first and the revision second (``revision_locked``), the
+order withdrawing a case uses too (see ``practices.cases.locking``): opposite orders deadlock.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between
 from practices.cases.changes import case_change_record
+from practices.cases.locking import revision_locked
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent, Reference
 from practices.cases.revisions import case_content, decode, require_originator, revision_as_case
 from practices.cases.services import case_study_missing
 from practices.exceptions import TransitionRefused
-from practices.moderation import tasks
+from practices.moderation import notifications
 from practices.moderation.transitions import require_moderator_for
 
 
 @transaction.atomic
 def revision_submit(*, actor: User, revision: CaseRevision) -> CaseRevision:
     """Send the proposal to the moderators."""
-    revision = CaseRevision.objects.select_for_update().get(pk=revision.pk)
+    revision = revision_locked(revision)  # case row first, then the revision
     require_originator(actor, revision.case_study)
     if revision.status != CaseRevision.Status.EDITING:
         raise TransitionRefused("This revision was already sent for review.")
@@ -50,14 +53,12 @@ def revision_submit(*, actor: User, revision: CaseRevision) -> CaseRevision:
         comment="Revision sent for review.",
         details={"revision": str(revision.uuid), "status": "pending"},
     )
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return revision
 
 
 def _decide(actor: User, revision: CaseRevision) -> CaseRevision:
-    revision = (
-        CaseRevision.objects.select_for_update().select_related("case_study").get(pk=revision.pk)
-    )
+    revision = revision_locked(revision)  # case row first, then the revision
     require_moderator_for(actor, revision.case_study)
     if revision.status != CaseRevision.Status.PENDING:
         raise TransitionRefused(
@@ -70,7 +71,7 @@ def _decide(actor: User, revision: CaseRevision) -> CaseRevision:
 def revision_approve(*, actor: User, revision: CaseRevision, comment: str = "") -> CaseStudy:
     """Apply the proposal to the published case."""
     revision = _decide(actor, revision)
-    case_study = CaseStudy.objects.select_for_update().get(pk=revision.case_study_id)
+    case_study = revision.case_study  # locked by _decide, before the revision
     if case_study.version != revision.base_version:
         # Applying the proposal would silently undo what changed on the case since.
         raise TransitionRefused(
@@ -115,7 +116,7 @@ def revision_approve(*, actor: User, revision: CaseRevision, comment: str = "") 
     )
     case_study.refresh_from_db()
     case_change_record(case_study)
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return case_study
 
 
@@ -136,5 +137,5 @@ def revision_reject(*, actor: User, revision: CaseRevision, comment: str) -> Cas
         comment=comment.strip(),
         details={"revision": str(revision.uuid), "status": "rejected"},
     )
-    transaction.on_commit(lambda: tasks.revision_notify.delay(event.pk))
+    notifications.event_notify(event)  # to the outbox, in this transaction
     return revision

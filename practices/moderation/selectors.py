@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from accounts.models import Organisation
 from practices.audit.models import AuditEvent
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
-from practices.cases.querysets import actor_owns
+from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.revisions import case_content
 from practices.cases.text import normalise_newlines
 from practices.moderation.diff import diff_html
@@ -17,7 +17,7 @@ from practices.vocabularies.models import Term
 
 def case_study_history(*, actor, case_study: CaseStudy) -> QuerySet[ModerationEvent] | list:
     """The workflow history, for the originating organisation and moderators only."""
-    if not (actor.is_authenticated and (actor.is_moderator or actor_owns(actor, case_study))):
+    if not (actor_moderates(actor) or actor_owns(actor, case_study)):
         return []
     return case_study.events.select_related("actor").order_by("created_at", "id")
 
@@ -58,7 +58,7 @@ def moderation_queue(*, actor, filters: dict) -> list[dict]:
         for r in revisions.select_related("case_study__organisation", "case_study__claimed_by")
     ]
     for item in items:
-        item["own"] = item["case"].organisation_id == actor.organisation_id
+        item["own"] = actor_owns(actor, item["case"])
     return sorted(items, key=lambda item: item["since"])
 
 

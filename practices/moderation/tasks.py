@@ -1,12 +1,17 @@
-"""Background jobs of moderation: notification e-mails and the moderators' digest. Thin: they
-take primary keys and call the code that does the work. Their names are fixed
-(``practices.tasks.…``) so that messages already queued, and the beat schedule, outlive moves
-between modules."""
+"""Background jobs of moderation: the moderators' digest, and the notification tasks that
+services used to enqueue. Thin: they take primary keys and call the code that does the work.
+Their names are fixed (``practices.tasks.…``) so that messages already queued, and the beat
+schedule, outlive moves between modules.
+
+Notifications are now written to the e-mail outbox in the change's own transaction
+(``practices.moderation.notifications``); the three ``*_notify`` tasks remain for messages
+still sitting in a broker from before, and queue the mail the same way."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,14 +29,12 @@ def _event(event_pk: int) -> ModerationEvent | None:
     )
 
 
+@transaction.atomic
 def _notify(task, event_pk: int) -> int:
     event = _event(event_pk)
     if event is None:
         return 0
-    try:
-        return notifications.event_notify(event)
-    except OSError as exc:  # the mail server is unreachable: try again later
-        raise task.retry(exc=exc) from exc
+    return notifications.event_notify(event)
 
 
 # Three names for one job, so queues, logs and tests say whom a message is for.
@@ -79,7 +82,8 @@ def revision_notify(self, event_pk: int) -> int:
     acks_late=True,
 )
 def moderators_digest(self) -> int:
-    """Each morning: what waits for review, oldest first, to every moderator who wants it."""
+    """Each morning: what waits for review, oldest first, to every moderator who wants it
+    (queued in the outbox; returns how many digests were queued)."""
     now = timezone.now()
     sent = 0
     for moderator in User.objects.moderators().filter(wants_optional_email=True):
@@ -101,7 +105,8 @@ def moderators_digest(self) -> int:
         )
         if not cases and not revisions:
             continue
-        try:
+        # Each moderator's digest is stored on its own; the outbox sends and retries it.
+        with transaction.atomic():
             sent += notifications.send(
                 [moderator],
                 f"{len(cases) + len(revisions)} item(s) waiting for review",
@@ -113,6 +118,4 @@ def moderators_digest(self) -> int:
                     "site": settings.SITE_URL,
                 },
             )
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
     return sent

@@ -6,9 +6,10 @@
                         └──reject──▶ rejected
 
 Every service locks the case row (SELECT … FOR UPDATE), checks the current status and the
-actor's role against the table, writes the change and a ModerationEvent, and enqueues mail
-only after the transaction commits. Two moderators acting at once are serialised by the lock:
-the second sees the new status and is told what happened instead of acting twice.
+actor's role against the table, writes the change and a ModerationEvent, and stores the mail
+in the e-mail outbox in the same transaction (sent after commit). Two moderators acting at
+once are serialised by the lock: the second sees the new status and is told what happened
+instead of acting twice.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between, person_of
 from practices.cases.changes import case_change_record
+from practices.cases.locking import case_locked
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
-from practices.cases.querysets import actor_owns
+from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, TransitionRefused
-from practices.moderation import tasks
+from practices.moderation import notifications
 from practices.moderation.models import Approval
 from practices.vocabularies.models import Term
 
@@ -106,8 +108,8 @@ def has_role(actor: User, case_study: CaseStudy, role: Role) -> bool:
         return own
     if role is Role.MODERATOR:
         # A moderator never acts on a case from their own organisation.
-        return actor.is_moderator and not own
-    return (own and actor.is_org_admin) or actor.is_moderator
+        return actor_moderates(actor) and not own
+    return (own and actor.is_org_admin) or actor_moderates(actor)
 
 
 def allowed(actor: User, case_study: CaseStudy, name: str) -> bool:
@@ -177,17 +179,16 @@ def _move(
         organisation=getattr(actor, "organisation", None),
     )
     case_change_record(case_study)
-    notify = (
-        tasks.moderators_notify
-        if transition.target == Status.SUBMITTED
-        else tasks.originator_notify
-    )
-    transaction.on_commit(lambda: notify.delay(event.pk))
+    # Written to the e-mail outbox in this transaction and sent after commit: a broker
+    # outage can no longer turn a done move into an error, nor lose the mail.
+    notifications.event_notify(event)
     return event
 
 
 def _locked(case_study: CaseStudy) -> CaseStudy:
-    return CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    # The case row is always locked first, before any of its revisions (see
+    # practices.cases.locking); a case deleted meanwhile answers 404 (Gone).
+    return case_locked(case_study.pk)
 
 
 @transaction.atomic
@@ -284,6 +285,8 @@ def case_study_withdraw(*, actor: User, case_study: CaseStudy, comment: str) -> 
     """
     case_study = _locked(case_study)
     _check(actor, case_study, TRANSITIONS["withdraw"], comment)
+    # Revision rows are locked by this UPDATE only now, after the case row: the one lock
+    # order of practices.cases.locking, which revision_approve/reject follow too.
     CaseRevision.objects.filter(case_study=case_study, status__in=CaseRevision.OPEN).update(
         status=CaseRevision.Status.REJECTED,
         decided_by=actor,
@@ -355,9 +358,9 @@ def can_comment(actor: User, case_study: CaseStudy) -> bool:
     """The thread is shared by the originating organisation and the moderators."""
     if not actor.is_authenticated or not actor.is_active:
         return False
-    if actor.organisation_id == case_study.organisation_id:
+    if actor_owns(actor, case_study):
         return case_study.status != Status.DRAFT
-    return actor.is_moderator and case_study.status != Status.DRAFT
+    return actor_moderates(actor) and case_study.status != Status.DRAFT
 
 
 @transaction.atomic

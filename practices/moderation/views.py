@@ -15,6 +15,7 @@ from practices.cases import revisions as revision_drafts
 from practices.cases import selectors as case_selectors
 from practices.cases.forms import SECTIONS
 from practices.cases.models import CaseRevision, CaseStudy
+from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, PracticesError, TransitionRefused
 from practices.moderation import revisions, selectors, transitions
@@ -30,7 +31,7 @@ ACTIONS = {
 
 def _back(request: HttpRequest, case_study: CaseStudy) -> HttpResponse:
     # Moderators return to the review page, everyone else to the case page.
-    if request.user.is_moderator and request.user.organisation_id != case_study.organisation_id:
+    if actor_moderates(request.user) and not actor_owns(request.user, case_study):
         return redirect("moderation:review", uuid=case_study.uuid)
     return redirect("practices:case-detail", uuid=case_study.uuid)
 
@@ -58,7 +59,7 @@ def review(request: HttpRequest, uuid) -> HttpResponse:
     """The whole case with the moderator's tools: decisions, tags, the thread, the diff."""
     case_study = case_selectors.case_study_get(actor=request.user, uuid=uuid)
     revision = case_study.revisions.filter(status=CaseRevision.Status.PENDING).first()
-    own = case_study.organisation_id == request.user.organisation_id
+    own = actor_owns(request.user, case_study)
     current_terms = [t.pk for t in case_study.terms.all()]
     return render(
         request,

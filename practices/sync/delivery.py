@@ -5,10 +5,12 @@ with exponential back-off and a bounded number of attempts.
 from __future__ import annotations
 
 import http.client
+import json
 import logging
 import socket
 import ssl
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +24,12 @@ from accounts.authentication import OrganisationActor
 from practices.cases.models import CaseStudy
 from practices.sync.exceptions import WebhookTargetRefused
 from practices.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from practices.sync.signing import payload_body, secret_decrypt, signed_headers
+from practices.sync.signing import (
+    delivery_headers,
+    payload_body,
+    secret_decrypt,
+    signed_headers,
+)
 from practices.sync.targets import Target, webhook_target_check
 
 # One logger for the webhook machinery, named as before the move into rooms (alerts use it).
@@ -211,6 +218,73 @@ def webhook_event_attempt(*, event_pk: int) -> AttemptOutcome:
     return _record(
         event, status_code=status_code, error=error, duration_ms=duration_ms, final=False
     )
+
+
+# --- Test events ("Send a test event") ------------------------------------------------------
+
+PING_EVENT = "ping"
+
+
+@dataclass(frozen=True)
+class PingResult:
+    """What one test POST got: the status code (None when no answer came), an error text, how
+    long it took, and the delivery id it carried."""
+
+    status_code: int | None
+    error: str
+    duration_ms: int
+    delivery_id: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    def summary(self) -> str:
+        answer = f"HTTP {self.status_code}" if self.status_code is not None else "no answer"
+        text = f"{answer} in {self.duration_ms} ms"
+        return f"{text}: {self.error[:200]}" if self.error else text
+
+
+def ping_payload(endpoint: WebhookEndpoint, delivery_id: str) -> dict:
+    """The body of a test event. It is never stored: no ``WebhookEvent``, no ``seq``, no case."""
+    return {
+        "event": PING_EVENT,
+        "id": delivery_id,
+        "occurred_at": timezone.now().isoformat().replace("+00:00", "Z"),
+        "endpoint": {"uuid": str(endpoint.uuid), "event_types": list(endpoint.event_types)},
+        "organisation": endpoint.organisation.slug,
+    }
+
+
+def webhook_ping_send(endpoint: WebhookEndpoint) -> PingResult:
+    """POST a signed ``ping`` to the endpoint now, exactly as a real delivery goes: the same
+    signature, the same target check, the same pinned connection, no redirects followed."""
+    delivery_id = str(uuid.uuid4())
+    started = time.monotonic()
+    try:
+        secret = secret_decrypt(endpoint.secret_encrypted)
+    except InvalidToken:
+        return PingResult(
+            None,
+            "The signing secret cannot be decrypted (SECRET_KEY changed without "
+            "SECRET_KEY_FALLBACKS). Register the endpoint again.",
+            0,
+            delivery_id,
+        )
+    try:
+        target = webhook_target_check(endpoint.url)
+    except WebhookTargetRefused as exc:
+        status_code, error = None, f"Not sent: {exc}"
+    else:
+        body = json.dumps(
+            ping_payload(endpoint, delivery_id), separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        headers = delivery_headers(
+            secret=secret, event_type=PING_EVENT, delivery_id=delivery_id, body=body
+        )
+        status_code, error = _post(target, body, headers)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return PingResult(status_code, error, duration_ms, delivery_id)
 
 
 def webhook_events_due(*, limit: int = SWEEP_BATCH) -> list[int]:

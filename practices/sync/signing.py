@@ -95,12 +95,21 @@ def verify_signature(
 
 def signed_headers(*, secret: str, event: WebhookEvent, body: bytes) -> dict[str, str]:
     """The headers of one delivery attempt, signed now."""
+    return delivery_headers(
+        secret=secret, event_type=event.event_type, delivery_id=str(event.uuid), body=body
+    )
+
+
+def delivery_headers(
+    *, secret: str, event_type: str, delivery_id: str, body: bytes
+) -> dict[str, str]:
+    """The signed headers of any POST to an endpoint: stored events and test pings alike."""
     timestamp = str(int(time.time()))
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        HEADER_EVENT: event.event_type,
-        HEADER_DELIVERY: str(event.uuid),
+        HEADER_EVENT: event_type,
+        HEADER_DELIVERY: delivery_id,
         HEADER_TIMESTAMP: timestamp,
         HEADER_SIGNATURE: signature(secret, timestamp, body),
     }

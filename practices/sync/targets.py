@@ -54,6 +54,21 @@ def _internal(address: str) -> bool:
     )
 
 
+def _how_to_lift() -> str:
+    """What to do about a refused local, private, plain-http or unresolvable address.
+
+    Developers running the embedded default (DEBUG) register local receivers and may be
+    offline; they are told about the switch. In production the answer is plain: only public
+    https addresses, and the switch is not mentioned (it would open the internal network).
+    """
+    if settings.DEBUG:
+        return (
+            " On a development machine, set WEBHOOK_ALLOW_PRIVATE_TARGETS=true in the "
+            "environment and restart to allow http:// and local addresses (never in production)."
+        )
+    return " The address must be a public https:// address that can be reached from the internet."
+
+
 def webhook_target_check(url: str) -> Target:
     """Where a delivery to ``url`` would connect, or ``WebhookTargetRefused`` saying why not.
 
@@ -67,6 +82,7 @@ def webhook_target_check(url: str) -> Target:
     if scheme != "https" and not (allow_private and scheme == "http"):
         raise WebhookTargetRefused(
             "Use an https:// address: deliveries carry case content and must be encrypted."
+            + _how_to_lift()
         )
     if parts.username or parts.password:
         raise WebhookTargetRefused(
@@ -90,7 +106,7 @@ def webhook_target_check(url: str) -> Target:
     if not addresses:
         raise WebhookTargetRefused(
             f"The host name “{host}” could not be resolved. Check the spelling, or try again "
-            "once its DNS record exists."
+            "once its DNS record exists." + ("" if allow_private else _how_to_lift())
         )
     if not allow_private:
         internal = [a for a in addresses if _internal(a)]
@@ -98,6 +114,7 @@ def webhook_target_check(url: str) -> Target:
             raise WebhookTargetRefused(
                 f"“{host}” points to {internal[0]}, a loopback, private or otherwise internal "
                 "address. Webhooks are delivered only to public internet addresses."
+                + _how_to_lift()
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])

@@ -16,8 +16,9 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.permissions import org_admin_required
@@ -103,10 +104,20 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache  # the response carries the secret: no browser or proxy may keep a copy
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_admin_required
 def endpoint_create(request: HttpRequest) -> HttpResponse:
-    """Register an endpoint and show its signing secret in this one response only."""
+    """Register an endpoint and show its signing secret in this one response only.
+
+    A GET (back button, bookmark, reload) cannot show a secret again: it leads to the form.
+    """
+    if request.method == "GET":
+        messages.info(
+            request,
+            "An endpoint's signing secret is shown only once, right after it is registered. "
+            "To register an endpoint, fill in the form below.",
+        )
+        return redirect(f"{reverse('webhooks:list')}#new-endpoint-title")
     form = WebhookEndpointForm(request.POST)
     if not form.is_valid():
         return _list_response(request, form, status=400)
@@ -170,6 +181,32 @@ def event_redeliver(request: HttpRequest, uuid, event_uuid) -> HttpResponse:
     else:
         messages.success(request, f"The {event.event_type} event was queued for delivery again.")
     return redirect("webhooks:detail", uuid=event.endpoint.uuid)
+
+
+@require_POST
+@org_admin_required
+def endpoint_ping(request: HttpRequest, uuid) -> HttpResponse:
+    """Send a signed test event now and say what the receiver answered."""
+    endpoint = _endpoint(request.user, uuid)
+    try:
+        result = webhooks.webhook_endpoint_ping(actor=request.user, endpoint=endpoint)
+    except WebhookError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.ok:
+            messages.success(
+                request,
+                f"Test event sent: {endpoint.url} answered HTTP {result.status_code} in "
+                f"{result.duration_ms} ms.",
+            )
+        else:
+            messages.error(
+                request,
+                f"The test event failed ({result.summary()}). Real deliveries count only a 2xx "
+                "answer: check the address, that the receiver is up and that it accepts a "
+                "signed POST.",
+            )
+    return redirect("webhooks:detail", uuid=endpoint.uuid)
 
 
 @require_POST

@@ -49,11 +49,14 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
+from practices.cases.querysets import actor_acts_for
+from practices.sync.delivery import PingResult, webhook_ping_send
 from practices.sync.exceptions import WebhookError
 from practices.sync.models import WebhookEndpoint, WebhookEvent
 from practices.sync.signing import SECRET_PREFIX, secret_encrypt
@@ -69,7 +72,7 @@ EventStatus = WebhookEvent.Status
 def _require_admin(actor: User, organisation_id: int) -> None:
     # Pages look records up within the admin's organisation (others get 404), so this only
     # fires on misuse; it is the last line of defence.
-    if not (getattr(actor, "is_org_admin", False) and actor.organisation_id == organisation_id):
+    if not (getattr(actor, "is_org_admin", False) and actor_acts_for(actor, organisation_id)):
         raise PermissionDenied("Only an admin of this organisation may manage its webhooks.")
 
 
@@ -140,11 +143,38 @@ def webhook_endpoint_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
     endpoint.delete()
 
 
+def webhook_endpoint_ping(*, actor: User, endpoint: WebhookEndpoint) -> PingResult:
+    """Send a signed ``ping`` to the endpoint right away and record the attempt in the audit
+    trail; returns what the receiver answered.
+
+    Not one transaction on purpose: no transaction stays open while the receiver answers. The
+    ping is not a ``WebhookEvent`` (nothing to retry, nothing in the delivery log).
+    """
+    _require_admin(actor, endpoint.organisation_id)
+    if not endpoint.is_active:
+        raise WebhookError(
+            "This endpoint is deactivated: nothing is sent to it. Register the address again "
+            "to send to it."
+        )
+    result = webhook_ping_send(endpoint)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=endpoint,
+            changes={"test_event": [None, result.summary()]},
+        )
+    return result
+
+
 @transaction.atomic
 def webhook_event_redeliver(*, actor: User, event: WebhookEvent) -> WebhookEvent:
     """Queue an event again with a fresh budget of attempts; its ``id`` stays the same, so
     receivers can tell a redelivery from a new event. Not for deactivated endpoints."""
-    event = WebhookEvent.objects.select_for_update().select_related("endpoint").get(pk=event.pk)
+    # 404 if the event went with its endpoint's deletion while we waited for the lock.
+    event = get_object_or_404(
+        WebhookEvent.objects.select_for_update().select_related("endpoint"), pk=event.pk
+    )
     _require_admin(actor, event.endpoint.organisation_id)
     if not event.endpoint.is_active:
         raise WebhookError("This endpoint is deactivated: nothing is delivered to it.")

@@ -329,6 +329,35 @@ def test_admin_issues_a_token_and_sees_it_exactly_once(admin_client, org):
     assert not [k for k, v in admin_client.session.items() if secret in str(v)]
 
 
+def test_opening_the_issue_address_again_leads_to_the_form_with_a_word_on_why(admin_client):
+    # The back button after issuing, a bookmark or a reload: a GET, never a blank 405.
+    response = admin_client.get(reverse("accounts:token-create"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:tokens") + "#new-token-title"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "shown only once" in page
+    assert 'action="' + reverse("accounts:token-create") + '"' in page
+    assert not ApiToken.objects.exists()
+
+
+def test_new_token_is_shown_whole_in_monospace_with_a_copy_button(admin_client):
+    status, page = _create_on_page(admin_client)
+
+    assert status == 200
+    plaintext = TOKEN_PATTERN.findall(page)[0]
+    # In full as the text of a wrapping monospace block (selectable without JavaScript), not
+    # squeezed into a one-line input.
+    assert 'class="secret-value" aria-labelledby="token-label"' in page
+    assert re.search(r'<code id="token-value"[^>]*>' + re.escape(plaintext) + "</code>", page)
+    assert "readonly" not in page
+    assert 'data-copy-target="token-value"' in page
+    # The button's script is a file of ours: the CSP allows no inline script.
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert scripts and all("src=" in tag for tag in scripts)
+    assert any("portal/copy.js" in tag for tag in scripts)
+
+
 def test_token_result_page_may_not_be_cached(admin_client):
     response = admin_client.post(reverse("accounts:token-create"), {"name": "CI", "days": 5})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ from accounts.models import Organisation
 from practices import tasks
 from practices.cases import services
 from practices.models import (
+    AuditEvent,
     CaseChange,
     CaseStudy,
     WebhookDelivery,
@@ -529,6 +531,12 @@ def test_registration_shows_the_secret_once_and_keeps_it_encrypted(admin_client,
     endpoint = WebhookEndpoint.objects.get()
     secret = response.context["secret"]
     assert secret.startswith("whsec_") and secret in response.content.decode()
+    # Whole, selectable text with a Copy button (portal/static/portal/copy.js), not an input.
+    content = response.content.decode()
+    assert re.search(
+        r'<code id="secret-value" class="secret-value"[^>]*>' + secret + "</code>", content
+    )
+    assert 'data-copy-target="secret-value"' in response.content.decode()
     assert endpoint.organisation == org
     assert endpoint.event_types == [PUBLISHED, REMOVED]
     assert secret not in endpoint.secret_encrypted
@@ -611,3 +619,130 @@ def test_member_gets_404_and_anonymous_is_sent_to_sign_in(client, member, org):
     assert client.get(reverse("webhooks:detail", args=[endpoint.uuid])).status_code == 404
     assert client.post(reverse("webhooks:delete", args=[endpoint.uuid])).status_code == 404
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+# --- Saying how to lift a refusal; "Send a test event" --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.test/hook", "https://localhost/hook", "https://10.0.0.1/hook"]
+)
+def test_refusal_on_a_development_machine_names_the_switch(admin_client, settings, url):
+    settings.DEBUG = True
+
+    response = admin_client.post(reverse("webhooks:create"), {"url": url, "event_types": ALL_TYPES})
+
+    assert response.status_code == 400
+    assert "WEBHOOK_ALLOW_PRIVATE_TARGETS=true" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_refusal_of_an_unresolvable_host_offline_names_the_switch(
+    admin_client, settings, monkeypatch
+):
+    settings.DEBUG = True
+
+    def offline(host, port):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(targets, "_resolve", offline)
+
+    response = admin_client.post(
+        reverse("webhooks:create"), {"url": "https://hooks.example.test/", "event_types": ALL_TYPES}
+    )
+
+    content = response.content.decode()
+    assert "could not be resolved" in content
+    assert "WEBHOOK_ALLOW_PRIVATE_TARGETS" in content
+
+
+def test_refusal_in_production_says_public_https_and_hides_the_switch(admin_client, settings):
+    settings.DEBUG = False
+
+    response = admin_client.post(
+        reverse("webhooks:create"), {"url": "https://127.0.0.1/hook", "event_types": ALL_TYPES}
+    )
+
+    content = response.content.decode()
+    assert "must be a public https:// address" in content
+    assert "WEBHOOK_ALLOW_PRIVATE_TARGETS" not in content
+
+
+def test_test_event_is_a_signed_ping_shown_on_the_page_and_audited(
+    admin_client, org, receiver, allow_private
+):
+    endpoint, secret = make_endpoint(org, url=receiver.url)
+    detail = admin_client.get(reverse("webhooks:detail", args=[endpoint.uuid])).content.decode()
+    assert "Send a test event" in detail
+
+    response = admin_client.post(reverse("webhooks:ping", args=[endpoint.uuid]), follow=True)
+
+    [(path, headers, body)] = receiver.requests
+    assert path == "/hook?source=portal"
+    assert headers["x-exchange-event"] == "ping"
+    assert signing.verify_signature(
+        secret, headers["x-exchange-timestamp"], body, headers["x-exchange-signature"]
+    )
+    payload = json.loads(body)
+    assert payload["event"] == "ping"
+    assert payload["id"] == headers["x-exchange-delivery"]
+    assert payload["endpoint"]["uuid"] == str(endpoint.uuid)
+    assert "case" not in payload and "seq" not in payload
+    page = response.content.decode()
+    assert "Test event sent" in page and "answered HTTP 200 in" in page
+    # Not a stored event: nothing to retry, nothing in the delivery log.
+    assert not WebhookEvent.objects.exists()
+    audit = AuditEvent.objects.get(object_id=str(endpoint.uuid))
+    assert audit.changes["test_event"][1].startswith("HTTP 200 in ")
+    assert audit.actor.email == "admin@org.test"
+
+
+def test_failed_test_event_shows_the_status_and_what_to_check(
+    admin_client, org, receiver, allow_private
+):
+    endpoint, _ = make_endpoint(org, url=receiver.url)
+    receiver.codes = [503]
+
+    response = admin_client.post(reverse("webhooks:ping", args=[endpoint.uuid]), follow=True)
+
+    page = response.content.decode()
+    assert "The test event failed (HTTP 503 in" in page
+    assert "check the address" in page
+    audit = AuditEvent.objects.get(object_id=str(endpoint.uuid))
+    assert "HTTP 503" in audit.changes["test_event"][1]
+
+
+def test_test_event_to_a_now_private_address_is_not_sent(admin_client, org, monkeypatch):
+    endpoint, _ = make_endpoint(org)
+    monkeypatch.setattr(targets, "_resolve", lambda host, port: ["10.0.0.5"])
+
+    response = admin_client.post(reverse("webhooks:ping", args=[endpoint.uuid]), follow=True)
+
+    page = response.content.decode()
+    assert "The test event failed (no answer in" in page
+    assert "internal address" in page
+
+
+def test_test_event_is_refused_for_deactivated_and_foreign_endpoints(
+    admin_client, org, other_org, receiver, allow_private
+):
+    endpoint, _ = make_endpoint(org, url=receiver.url)
+    endpoint.is_active = False
+    endpoint.save(update_fields=["is_active"])
+    foreign, _ = make_endpoint(other_org, url=receiver.url)
+
+    response = admin_client.post(reverse("webhooks:ping", args=[endpoint.uuid]), follow=True)
+    assert "deactivated" in response.content.decode()
+    assert admin_client.post(reverse("webhooks:ping", args=[foreign.uuid])).status_code == 404
+    assert admin_client.get(reverse("webhooks:ping", args=[endpoint.uuid])).status_code == 405
+    assert receiver.requests == []
+
+
+def test_opening_the_register_address_again_leads_to_the_form(admin_client):
+    response = admin_client.get(reverse("webhooks:create"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("webhooks:list") + "#new-endpoint-title"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "shown only once" in page
+    assert not WebhookEndpoint.objects.exists()
