@@ -1,0 +1,134 @@
+"""The browse page's result list as CSV: the same search, filters and visibility, streamed.
+
+Only what the reader may read goes in: the list comes from the same ``visible_to`` queryset as
+the page, an anonymised case shows "A partner organisation (region)" like everywhere else, and
+the recipient list (which only the originator and moderators see) is left out. Cells that a
+spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from practices.audit.models import AuditEvent
+from practices.audit.records import audit_record
+from practices.cases import selectors
+from practices.cases.models import CaseStudy
+from practices.discovery.filters import CaseStudyFilterSet
+
+# Taxonomies given a column of their own, with what the column is called.
+TAG_COLUMNS = {
+    "disarm-red": "DISARM techniques",
+    "disarm-blue": "DISARM counters",
+    "country": "Countries",
+    "region": "Regions",
+    "theme": "Themes",
+    "platform": "Platforms",
+    "threat-actor": "Threat actors",
+    "language": "Languages",
+    "keyword": "Keywords",
+}
+TEXT_COLUMNS = {
+    "summary": "Summary",
+    "incident": "Incident",
+    "response": "Response",
+    "outcome": "Outcome",
+    "lessons": "Lessons",
+    "recommendations": "Recommendations",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 500
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, for a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting like a formula runs in spreadsheets (CSV injection): make it text.
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _originator(case: CaseStudy) -> str:
+    organisation = case.organisation
+    if getattr(case, "originator_visible", False):
+        return organisation.name
+    return f"A partner organisation ({organisation.get_region_display()})"
+
+
+def _rows(cases, site: str) -> Iterator[list[str]]:
+    yield [
+        "UUID",
+        "Link",
+        "Title",
+        "Originator",
+        "TLP",
+        "Published",
+        "Incident start",
+        "Incident end",
+        "Effectiveness",
+        "Evidence",
+        *TEXT_COLUMNS.values(),
+        *TAG_COLUMNS.values(),
+    ]
+    for case in cases:
+        tags: dict[str, list[str]] = {slug: [] for slug in TAG_COLUMNS}
+        for term in case.terms.all():
+            if term.taxonomy.slug in tags:
+                code = f"{term.code} " if term.taxonomy.slug.startswith("disarm") else ""
+                tags[term.taxonomy.slug].append(f"{code}{term.label}")
+        yield [
+            _cell(value)
+            for value in [
+                case.uuid,
+                site + reverse("practices:case-detail", args=[case.uuid]),
+                case.title,
+                _originator(case),
+                case.get_tlp_display(),
+                case.published_at.date().isoformat() if case.published_at else "",
+                case.incident_start.isoformat() if case.incident_start else "",
+                case.incident_end.isoformat() if case.incident_end else "",
+                case.get_effectiveness_display(),
+                case.get_evidence_display() if case.evidence else "",
+                *(getattr(case, field) for field in TEXT_COLUMNS),
+                *("; ".join(values) for values in tags.values()),
+            ]
+        ]
+
+
+def case_list_csv(request: HttpRequest):
+    """``/cases/export.csv?<the browse page's query>``: every matching case, streamed."""
+    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
+        return redirect(f"{reverse('account_login')}?next={reverse('practices:case-list')}")
+    filterset = CaseStudyFilterSet(
+        request.GET, queryset=selectors.case_study_list(actor=request.user)
+    )
+    cases = filterset.qs.iterator(chunk_size=CHUNK)
+    if request.user.is_authenticated:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.DOWNLOAD,
+            obj=request.user,
+            changes={"export": ["", request.GET.urlencode()[:500]]},
+        )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _rows(cases, settings.SITE_URL.rstrip("/"))),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
