@@ -134,7 +134,10 @@ def saved_search_alert_person(*, person: User, frequency: str, until: datetime) 
     # Locked, and re-read under the lock: a second worker running the same batch waits here
     # and then finds the marks already moved, so nothing is sent twice.
     searches = list(
-        _due(frequency, until).filter(owner=person).select_for_update().order_by("name", "pk")
+        _due(frequency, until)
+        .filter(owner=person)
+        .select_for_update(of=("self",))
+        .order_by("name", "pk")
     )
     sections = []
     for saved_search in searches:

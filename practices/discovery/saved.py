@@ -25,6 +25,8 @@ from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.models import SavedSearch
 from practices.exceptions import SavedSearchRefused
 
+QUERY_MAX_CHARS = SavedSearch._meta.get_field("query").max_length
+
 
 class SavedSearchForm(forms.Form):
     name = forms.CharField(
@@ -50,10 +52,15 @@ class SavedSearchForm(forms.Form):
 
 
 class SavedSearchCreateForm(SavedSearchForm):
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, label="Search", widget=forms.HiddenInput)
 
     def clean_query(self) -> str:
         query = services.saved_search_query_normalise(self.cleaned_data.get("query", ""))
+        if len(query) > QUERY_MAX_CHARS:
+            raise forms.ValidationError(
+                "This search has too many filters to save (its address is longer than "
+                f"{QUERY_MAX_CHARS:,} characters). Remove some filters, then save it again."
+            )
         filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.none())
         if not filterset.is_valid():
             raise forms.ValidationError(
@@ -88,9 +95,13 @@ def saved_search_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def saved_search_create(request: HttpRequest) -> HttpResponse:
     """Save the browse page's current search (the form of ``_save_search.html``)."""
+    if request.method == "GET":
+        # Where sign-in returns someone who tried to save while signed out: the form lives on
+        # the browse page, so send them to their list, which says how to save.
+        return redirect("practices:saved-search-list")
     form = SavedSearchCreateForm(request.POST)
     if form.is_valid():
         try:

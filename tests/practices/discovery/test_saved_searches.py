@@ -78,6 +78,8 @@ def test_saving_needs_sign_in(member):
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
     assert not SavedSearch.objects.exists()
+    # where sign-in sends them back: a GET, answered with their list rather than an error
+    assert signed_in(member).get(CREATE_URL)["Location"] == LIST_URL
 
 
 @pytest.mark.parametrize(
@@ -99,6 +101,16 @@ def test_saving_refuses_filters_that_are_not_valid(member):
     )
     assert response.status_code == 400
     assert "Correct them on the browse page" in response.content.decode()
+    assert not SavedSearch.objects.exists()
+
+
+def test_saving_refuses_a_search_too_long_to_keep(member):
+    query = "&".join(f"tag=theme:t{number:04d}" for number in range(200))
+    response = signed_in(member).post(
+        CREATE_URL, {"name": "Huge", "frequency": "none", "query": query}
+    )
+    assert response.status_code == 400
+    assert "Remove some filters" in response.content.decode()
     assert not SavedSearch.objects.exists()
 
 
