@@ -146,6 +146,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.tasks.emails_sweep",
         "schedule": 60.0,
     },
+    # Saved-search alerts, one entry per frequency (practices/discovery/alerts.py).
+    "saved-search-alerts-immediate": {
+        "task": "practices.tasks.saved_search_alerts",
+        "schedule": 300.0,
+        "args": ["immediate"],
+    },
+    "saved-search-alerts-daily": {
+        "task": "practices.tasks.saved_search_alerts",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=15),
+        "args": ["daily"],
+    },
+    "saved-search-alerts-weekly": {
+        "task": "practices.tasks.saved_search_alerts",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=30, day_of_week=1),
+        "args": ["weekly"],
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------

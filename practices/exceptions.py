@@ -41,3 +41,7 @@ class Gone(Http404, ObjectDoesNotExist):
     """The row was deleted while this request waited for its lock (e.g. a draft deleted by a
     colleague at the same moment): answered like any missing record, with 404. Also an
     ``ObjectDoesNotExist``, so code that handled the bare lookup error still does."""
+
+
+class SavedSearchRefused(PracticesError):
+    """A saved search cannot be stored as asked (too many, bad name or query)."""

@@ -17,7 +17,7 @@ from practices.cases.models import (
     Reference,
     _attachment_path,
 )
-from practices.discovery.models import CaseSearchDocument
+from practices.discovery.models import CaseSearchDocument, SavedSearch
 from practices.moderation.models import Approval
 from practices.sync.models import (
     CaseChange,
@@ -40,6 +40,7 @@ __all__ = [
     "FeedCounter",
     "ModerationEvent",
     "Reference",
+    "SavedSearch",
     "Taxonomy",
     "Term",
     "WebhookDelivery",

@@ -6,6 +6,7 @@ The tasks live in the room they belong to; each keeps its historical name
 
 from __future__ import annotations
 
+from practices.discovery.tasks import saved_search_alerts
 from practices.moderation.tasks import (
     moderators_digest,
     moderators_notify,
@@ -19,6 +20,7 @@ __all__ = [
     "moderators_notify",
     "originator_notify",
     "revision_notify",
+    "saved_search_alerts",
     "webhook_deliver",
     "webhooks_sweep",
 ]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 
 from practices.cases.models import CaseStudy
 
@@ -30,3 +34,42 @@ class CaseSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of case {self.case_study_id}"
+
+
+class SavedSearch(models.Model):
+    """A search a person keeps under a name, and how often they want new matches by e-mail.
+
+    ``query`` is the browse page's query string exactly as its URL holds it (``q``, ``tag``,
+    ``tlp``, …; never ``page``), so "run" is a link and alerts apply the same filters as the
+    page. ``last_checked_at`` is the high-water mark: an alert lists only cases published after
+    it (and visible to the owner when the mail is built); each run moves it forward.
+    """
+
+    class Frequency(models.TextChoices):
+        NONE = "none", "No e-mail"
+        IMMEDIATE = "immediate", "Immediately (checked every few minutes)"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000, blank=True)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.NONE)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["frequency", "last_checked_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(frequency__in=["none", "immediate", "daily", "weekly"]),
+                name="savedsearch_frequency_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -131,3 +131,35 @@ def event_notify(event: ModerationEvent) -> int:
     }
     subject = SUBJECTS[event.to_status].format(title=case_study.title)
     return send(recipients, subject, "case_event", context)
+
+
+def recipients_for(case_study: CaseStudy) -> list[User]:
+    """People of the case's recipient organisations who want optional e-mail: active, of an
+    active organisation, and never of the originating organisation itself."""
+    people = (
+        User.objects.active()
+        .filter(organisation__in=case_study.recipients.all())
+        .exclude(organisation_id=case_study.organisation_id)
+        .order_by("pk")
+    )
+    return _wanted(people, essential=False)
+
+
+def recipients_notify(case_study: CaseStudy) -> int:
+    """Tell the recipient organisations of a newly published AMBER or AMBER+STRICT case that it
+    was shared with them. The originator is named only when the case is named: an anonymised
+    case shows "a partner organisation" and its region, as on the case page."""
+    if case_study.tlp not in CaseStudy.RESTRICTED_TLPS:
+        return 0
+    organisation = case_study.organisation
+    if case_study.is_anonymised:
+        originator = f"A partner organisation ({organisation.get_region_display()})"
+    else:
+        originator = organisation.name
+    context = {
+        "case": case_study,
+        "originator": originator,
+        "link": case_link(case_study, for_moderator=False),
+    }
+    subject = f"Shared with your organisation: {case_study.title}"
+    return send(recipients_for(case_study), subject, "recipient_published", context)

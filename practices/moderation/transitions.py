@@ -182,6 +182,9 @@ def _move(
     # Written to the e-mail outbox in this transaction and sent after commit: a broker
     # outage can no longer turn a done move into an error, nor lose the mail.
     notifications.event_notify(event)
+    if transition.target == Status.PUBLISHED:
+        # Recipient organisations of an AMBER case learn that it was shared with them.
+        notifications.recipients_notify(case_study)
     return event
 
 
