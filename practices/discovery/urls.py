@@ -8,4 +8,5 @@ from practices.discovery import views
 
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
+    path("cases/terms/", views.case_terms, name="case-terms"),
 ]
