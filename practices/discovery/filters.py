@@ -26,6 +26,14 @@ _EFFECTIVENESS_CHOICES = [
 _YEAR_CHOICES = [(str(y), str(y)) for y in range(MIN_YEAR, MAX_YEAR + 1)]
 
 
+def _refusal(what: str) -> dict[str, str]:
+    # Shown above the results; the value is left out and the rest of the search still runs.
+    return {
+        "invalid_choice": f"“%(value)s” is not {what}; it was left out. "
+        "Choose from the list beside the results."
+    }
+
+
 class CaseStudyFilterSet(django_filters.FilterSet):
     """``q``, ``tag`` (``taxonomy:code``, repeatable), ``tlp``, ``year``, ``effectiveness``,
     the incident period and ``sort``; ``region``/``country`` from older links still work."""
@@ -36,10 +44,18 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     tag = django_filters.MultipleChoiceFilter(label="Tags", choices=[])
-    tlp = django_filters.MultipleChoiceFilter(label="TLP", choices=_TLP_CHOICES)
-    year = django_filters.MultipleChoiceFilter(label="Incident year", choices=_YEAR_CHOICES)
+    tlp = django_filters.MultipleChoiceFilter(
+        label="TLP", choices=_TLP_CHOICES, error_messages=_refusal("a TLP label shared here")
+    )
+    year = django_filters.MultipleChoiceFilter(
+        label="Incident year",
+        choices=_YEAR_CHOICES,
+        error_messages=_refusal(f"a year from {MIN_YEAR} to {MAX_YEAR}"),
+    )
     effectiveness = django_filters.MultipleChoiceFilter(
-        label="Effectiveness", choices=_EFFECTIVENESS_CHOICES
+        label="Effectiveness",
+        choices=_EFFECTIVENESS_CHOICES,
+        error_messages=_refusal("an effectiveness rating"),
     )
     region = django_filters.CharFilter(label="Region")
     country = django_filters.CharFilter(label="Country")
@@ -49,7 +65,9 @@ class CaseStudyFilterSet(django_filters.FilterSet):
     period_to = django_filters.DateFilter(
         label="Incident active on or before", widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = django_filters.ChoiceFilter(label="Sort by", choices=list(SORTS.items()))
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=list(SORTS.items()), error_messages=_refusal("a sort order")
+    )
 
     class Meta:
         model = CaseStudy
@@ -68,7 +86,13 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         if not self.is_bound:
             return Selection()
         self.form.is_valid()
-        return Selection.from_cleaned(self.form.cleaned_data)
+        cleaned = dict(self.form.cleaned_data)
+        for name in ("tlp", "year", "effectiveness"):
+            if name in self.form.errors and hasattr(self.data, "getlist"):
+                # One bad value refuses the whole field; keep the good ones, as the message says.
+                valid = {str(value) for value, _ in self.filters[name].extra["choices"]}
+                cleaned[name] = [v for v in self.data.getlist(name) if v in valid]
+        return Selection.from_cleaned(cleaned)
 
     @cached_property
     def searched(self) -> QuerySet[CaseStudy]:

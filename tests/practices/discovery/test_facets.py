@@ -515,3 +515,15 @@ def test_api_facets_are_in_the_schema(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/cases/facets/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "tag", "tlp", "year"}
+
+
+def test_a_bad_value_is_left_out_with_a_message_saying_what_to_do(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"tlp": ["red", "green"], "year": "abc"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "“red” is not a TLP label shared here; it was left out." in page
+    assert "“abc” is not a year from 1900 to 2100" in page
+    assert response.context["selection"].tlp == ["green"]  # the good values still apply
+    assert {c.tlp for c in response.context["page"]} == {"green"}
