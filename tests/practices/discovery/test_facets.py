@@ -527,3 +527,13 @@ def test_a_bad_value_is_left_out_with_a_message_saying_what_to_do(world, member)
     assert "“abc” is not a year from 1900 to 2100" in page
     assert response.context["selection"].tlp == ["green"]  # the good values still apply
     assert {c.tlp for c in response.context["page"]} == {"green"}
+
+
+def test_the_api_list_takes_the_same_words_and_facets(world, org):
+    client = bearer(org)
+    query = "q=elections&year=2024&effectiveness=effective&effectiveness=ineffective"
+    listed = client.get("/api/v1/cases/?" + query).json()["results"]
+    assert sorted(case["title"] for case in listed) == ["Ballot rumours", "Baltic letters"]
+    counts = api_counts(client, "q=elections&year=2024")
+    assert counts[("effectiveness", "effective")] == 2
+    assert client.get("/api/v1/cases/", {"year": "soon"}).status_code == 400
