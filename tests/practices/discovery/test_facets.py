@@ -537,3 +537,11 @@ def test_the_api_list_takes_the_same_words_and_facets(world, org):
     counts = api_counts(client, "q=elections&year=2024")
     assert counts[("effectiveness", "effective")] == 2
     assert client.get("/api/v1/cases/", {"year": "soon"}).status_code == 400
+
+
+def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("practices:case-list")).content.decode()
+    assert '<abbr title="Degrade adversary">T0086</abbr>' in page
+    assert 'href="/cases/?tag=disarm-blue:C00159"' in page
