@@ -66,7 +66,7 @@ def test_search_facet_picker_and_chips(page: Page, live_server, reader):
     expect(page.get_by_role("link", name="Remove filter Country: Japan")).to_be_visible()
 
     # The country picker asks the server as one types and offers links adding the term.
-    page.get_by_label("Find a country value").fill("kor")
+    page.get_by_label("Find in Country").fill("kor")
     page.locator("[data-term-search-results]").get_by_role("link", name="Korea").click()
     expect(page.get_by_role("link", name="Remove filter Country: Korea")).to_be_visible()
     expect(results(page)).to_have_text(["Ballot rumours"])  # Korea has no election case
