@@ -3,6 +3,8 @@ from __future__ import annotations
 import django_filters
 
 from practices.cases.models import CaseStudy
+from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
+from practices.discovery.selection import Selection
 
 
 class CaseStudyApiFilterSet(django_filters.FilterSet):
@@ -38,3 +40,27 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return queryset.tagged("country", value.upper())
+
+    # The browse page's words and facets (practices.discovery), so that this list agrees with
+    # the counts of /api/v1/cases/facets/. Declared filters need no entry in Meta.fields.
+    q = django_filters.CharFilter(
+        method="filter_text", label='Words, "exact phrase", OR, -exclude (no relevance order)'
+    )
+    year = django_filters.MultipleChoiceFilter(
+        method="filter_facet",
+        choices=BrowseFilterSet.base_filters["year"].extra["choices"],
+        label="Year the incident started (repeatable: any of them)",
+    )
+    effectiveness = django_filters.MultipleChoiceFilter(
+        method="filter_facet",
+        choices=CaseStudy.Effectiveness.choices,
+        label="Effectiveness (repeatable: any of them)",
+    )
+
+    def filter_text(self, queryset, name, value):
+        return Selection(text=value).search(queryset)
+
+    def filter_facet(self, queryset, name, values):
+        if name == "year":
+            return Selection(years=[int(v) for v in values]).narrow(queryset)
+        return Selection(effectiveness=list(values)).narrow(queryset)

@@ -1,76 +1,106 @@
-"""Filters of the browse page. Every filter here has an index behind it."""
+"""Filters of the browse page and of the API's facet counts. Every filter here has an index
+behind it. django-filter validates what the URL says; ``Selection`` (``selection.py``) applies
+it, so that facet counts can leave one family out (``filtered(without=…)``)."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from practices.cases.models import CaseStudy
-from practices.discovery.search import case_search
-from practices.vocabularies.models import Term
+from practices.discovery.selection import (
+    EFFECTIVENESS,
+    MAX_YEAR,
+    MIN_YEAR,
+    SORTS,
+    TLPS,
+    Selection,
+)
+
+_TLP_CHOICES = [(value, label) for value, label in CaseStudy.TLP.choices if value in TLPS]
+_EFFECTIVENESS_CHOICES = [
+    (v, label) for v, label in CaseStudy.Effectiveness.choices if v in EFFECTIVENESS
+]
+_YEAR_CHOICES = [(str(y), str(y)) for y in range(MIN_YEAR, MAX_YEAR + 1)]
 
 
-def _term_choices(slug: str) -> list[tuple[str, str]]:
-    return list(Term.objects.of(slug).active().values_list("code", "label"))
+def _refusal(what: str) -> dict[str, str]:
+    # Shown above the results; the value is left out and the rest of the search still runs.
+    return {
+        "invalid_choice": f"“%(value)s” is not {what}; it was left out. "
+        "Choose from the list beside the results."
+    }
 
 
 class CaseStudyFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Search")
-    tag = django_filters.MultipleChoiceFilter(method="filter_tags", label="Tags", choices=[])
+    """``q``, ``tag`` (``taxonomy:code``, repeatable), ``tlp``, ``year``, ``effectiveness``,
+    the incident period and ``sort``; ``region``/``country`` from older links still work."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        help_text='Words, "exact phrase", OR, -exclude. Codes such as T0086 work too.',
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    tag = django_filters.MultipleChoiceFilter(label="Tags", choices=[])
     tlp = django_filters.MultipleChoiceFilter(
-        choices=[c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED],
-        widget=forms.CheckboxSelectMultiple,
-        label="TLP",
+        label="TLP", choices=_TLP_CHOICES, error_messages=_refusal("a TLP label shared here")
     )
-    region = django_filters.ChoiceFilter(
-        method="filter_region", label="Region", choices=[], empty_label="Any"
+    year = django_filters.MultipleChoiceFilter(
+        label="Incident year",
+        choices=_YEAR_CHOICES,
+        error_messages=_refusal(f"a year from {MIN_YEAR} to {MAX_YEAR}"),
     )
-    country = django_filters.ChoiceFilter(
-        method="filter_country", label="Country", choices=[], empty_label="Any"
+    effectiveness = django_filters.MultipleChoiceFilter(
+        label="Effectiveness",
+        choices=_EFFECTIVENESS_CHOICES,
+        error_messages=_refusal("an effectiveness rating"),
     )
+    region = django_filters.CharFilter(label="Region")
+    country = django_filters.CharFilter(label="Country")
     period_from = django_filters.DateFilter(
-        method="filter_period_from",
-        label="Incident active on or after",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Incident active on or after", widget=forms.DateInput(attrs={"type": "date"})
     )
     period_to = django_filters.DateFilter(
-        method="filter_period_to",
-        label="Incident active on or before",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Incident active on or before", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=list(SORTS.items()), error_messages=_refusal("a sort order")
     )
 
     class Meta:
         model = CaseStudy
-        fields = ["q", "tag", "tlp", "region", "country", "period_from", "period_to"]
+        fields: list[str] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["region"].extra["choices"] = _term_choices("region")
-        self.filters["country"].extra["choices"] = _term_choices("country")
         # Any term of any taxonomy may be asked for; unknown ones simply match nothing.
         tags = self.data.getlist("tag") if hasattr(self.data, "getlist") else []
         self.filters["tag"].extra["choices"] = [(t, t) for t in tags]
-        self.filters["tag"].extra["widget"] = forms.MultipleHiddenInput
 
-    def filter_text(self, queryset, name, value):
-        # Full-text search over the case's own words, never its organisation's name (which
-        # must not leak for anonymised cases); ordered by relevance.
-        return case_search(queryset, value)
+    @cached_property
+    def selection(self) -> Selection:
+        """The valid part of the request (a value that does not validate is left out and
+        its error shown on the form)."""
+        if not self.is_bound:
+            return Selection()
+        self.form.is_valid()
+        cleaned = dict(self.form.cleaned_data)
+        for name in ("tlp", "year", "effectiveness"):
+            if name in self.form.errors and hasattr(self.data, "getlist"):
+                # One bad value refuses the whole field; keep the good ones, as the message says.
+                valid = {str(value) for value, _ in self.filters[name].extra["choices"]}
+                cleaned[name] = [v for v in self.data.getlist(name) if v in valid]
+        return Selection.from_cleaned(cleaned)
 
-    def filter_tags(self, queryset, name, values):
-        return queryset.tagged_with_all(values)
+    @cached_property
+    def searched(self) -> QuerySet[CaseStudy]:
+        return self.selection.search(self.queryset.all())
 
-    def filter_region(self, queryset, name, value):
-        return queryset.tagged("region", value)
+    def filtered(self, *, without: str | None = None) -> QuerySet[CaseStudy]:
+        """The list's cases, or those it would hold with family ``without`` not chosen."""
+        return self.selection.narrow(self.searched, without=without)
 
-    def filter_country(self, queryset, name, value):
-        return queryset.tagged("country", value)
-
-    def filter_period_from(self, queryset, name, value):
-        return queryset.filter(
-            Q(incident_end__gte=value) | Q(incident_end__isnull=True, incident_start__isnull=False)
-        )
-
-    def filter_period_to(self, queryset, name, value):
-        return queryset.filter(incident_start__lte=value)
+    def filter_queryset(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
+        return self.filtered()

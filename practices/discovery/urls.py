@@ -8,6 +8,7 @@ from practices.discovery import export, saved, views
 
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
+    path("cases/terms/", views.case_terms, name="case-terms"),
     path("cases/export.csv", export.case_list_csv, name="case-list-csv"),
     path("saved-searches/", saved.saved_search_list, name="saved-search-list"),
     path("saved-searches/new/", saved.saved_search_create, name="saved-search-create"),

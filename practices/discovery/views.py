@@ -1,38 +1,136 @@
-"""The browse page: search and filters over the published cases the reader may see."""
+"""The browse page (search, facets with counts, removable chips, sort, page numbers) and the
+term search behind its pickers, over the published cases the reader may see."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from practices.cases import selectors
+from practices.discovery.browse import (
+    COUNT_CAP,
+    CappedPaginator,
+    filter_chips,
+    removal_suggestions,
+)
+from practices.discovery.facets import case_facets, selected_terms, term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import case_snippet
+from practices.discovery.selection import SORTS, TAXONOMY_FACETS
+from practices.vocabularies.models import Term
 
 PAGE_SIZE = 20
+TERM_SEARCH_LIMIT = 20
+# State kept by the form as hidden fields; the rest are the form's own fields.
+_FORM_FIELDS = {"q", "period_from", "period_to", "sort"}
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    return None
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Browse published cases the reader may see: full-text search and filters."""
-    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
-        return redirect(f"{reverse('account_login')}?next={request.path}")
+    """Browse published cases the reader may see: full-text search, facets and filters."""
+    if response := _sign_in_first(request):
+        return response
     filterset = CaseStudyFilterSet(
         request.GET, queryset=selectors.case_study_list(actor=request.user)
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    text = (
-        filterset.form.cleaned_data.get("q") if filterset.is_bound and filterset.is_valid() else ""
-    )
-    if text:
+    selection = filterset.selection
+    paginator = CappedPaginator(selection.ordered(filterset.qs), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    if selection.text:
         for case_study in page:
-            case_study.snippet = case_snippet(case_study, text)
-    query = request.GET.copy()
-    query.pop("page", None)
+            case_study.snippet = case_snippet(case_study, selection.text)
+
+    facets = case_facets(filterset)
+    for facet in facets:
+        for value in facet.values:
+            changed = (selection.removing if value.selected else selection.adding)(
+                value.name, value.value
+            )
+            value.href = "?" + changed.query()
+    chips = filter_chips(selection, selected_terms(selection))
+    suggestions = []
+    if paginator.count == 0 and chips:
+        suggestions = removal_suggestions(filterset.queryset, chips)
     return render(
         request,
         "practices/discovery/case_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "selection": selection,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
+            "capped": getattr(paginator, "capped", False),
+            "count_cap": COUNT_CAP,
+            "facets": facets,
+            "chips": chips,
+            "suggestions": suggestions,
+            "sorts": SORTS,
+            "hidden": [(k, v) for k, v in selection.pairs() if k not in _FORM_FIELDS],
+            "query": selection.query(),
+        },
+    )
+
+
+def case_terms(request: HttpRequest) -> HttpResponse:
+    """The term search of the facet pickers: terms of one taxonomy whose label or code holds
+    what was typed, each a link to the current search with that term added.
+
+    ``?taxonomy=country&q=jap&state=<the browse query string>``; ``fragment=1`` answers just
+    the list, for the picker's script; without it, a page (the picker works without script).
+    Vocabulary terms are not secret; free keywords are, so a keyword is listed only when a
+    case the reader may read carries it.
+    """
+    if response := _sign_in_first(request):
+        return response
+    slug = request.GET.get("taxonomy", "")
+    text = " ".join(request.GET.get("q", "").split())[:100]
+    state = QueryDict(request.GET.get("state", ""))
+    readable = selectors.case_study_list(actor=request.user)
+    selection = CaseStudyFilterSet(state, queryset=readable).selection
+    if slug not in TAXONOMY_FACETS and slug != "keyword":
+        return render(
+            request,
+            "practices/discovery/term_search.html",
+            {
+                "error": "There is no such vocabulary to search. Go back to the results and "
+                "use the search box under one of the filters.",
+                "title": "term",
+                "terms": [],
+            },
+            status=400,
+        )
+    terms = Term.objects.of(slug).active()
+    if slug == "keyword":
+        terms = terms.filter(pk__in=readable.order_by().values("terms"))
+    if text:
+        terms = terms.filter(Q(label__icontains=text) | Q(code__icontains=text))
+    browse = reverse("practices:case-list")
+    found = []
+    for term in terms.order_by("label", "code")[:TERM_SEARCH_LIMIT]:
+        value = f"{slug}:{term.code}"
+        found.append(
+            {
+                "label": term_label(slug, term.code, term.label),
+                "selected": selection.has("tag", value),
+                "href": f"{browse}?{selection.adding('tag', value).query()}",
+            }
+        )
+    fragment = request.GET.get("fragment") == "1"
+    return render(
+        request,
+        f"practices/discovery/{'term_options' if fragment else 'term_search'}.html",
+        {
+            "terms": found,
+            "text": text,
+            "title": TAXONOMY_FACETS.get(slug, "Keyword"),
+            "back": reverse("practices:case-list") + "?" + selection.query(),
+        },
     )

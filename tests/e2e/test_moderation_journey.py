@@ -235,9 +235,9 @@ def test_submit_request_changes_resubmit_publish_and_find(new_page, people):
     # 5. A member of another organisation finds it by country and reads it.
     sign_in(reader, people["member_b"].email)
     main_nav(reader, "Browse cases")
-    reader.get_by_label("Country").select_option(label="Estonia")
-    reader.get_by_role("button", name="Apply filters").click()
-    expect(reader).to_have_url(re.compile(r"[?&]country=EE(&|$)"))
+    facets = reader.get_by_role("navigation", name="Narrow the results")
+    facets.get_by_role("link", name=re.compile(r"^Estonia \d+$")).click()
+    expect(reader).to_have_url(re.compile(r"[?&]tag=country%3AEE(&|$)"))
     results = reader.get_by_role("region", name="Results")
     expect(results.get_by_role("status")).to_have_text("1 case")
     results.get_by_role("link", name=TITLE).click()

@@ -1,0 +1,112 @@
+"""Pieces of the browse page: a capped result count, removable filter chips and what to remove
+when nothing matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.dateformat import format as date_format
+from django.utils.functional import cached_property
+
+from practices.cases.models import CaseStudy
+from practices.discovery.facets import term_label
+from practices.discovery.selection import DISARM, TAXONOMY_FACETS, Selection
+from practices.vocabularies.models import Term
+
+# Counting every visible row on every request is what made the page slow at 100 000 cases.
+# Instead the list counts at most COUNT_CAP + 1 rows (``SELECT COUNT(*) FROM (… LIMIT 1001)``),
+# which stops early, and says "1,000+" beyond: nobody pages through a thousand results, they
+# narrow the search (the facets show by how much).
+COUNT_CAP = 1000
+SUGGESTIONS = 8  # filters offered for removal when nothing matches (each costs one count)
+
+
+def capped_count(cases: QuerySet[CaseStudy]) -> int:
+    """How many cases, counting no further than ``COUNT_CAP + 1``."""
+    return cases.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+class CappedPaginator(Paginator):
+    """Page numbers over at most ``COUNT_CAP`` results; ``capped`` says whether there are more."""
+
+    @cached_property
+    def count(self) -> int:
+        found = capped_count(self.object_list)
+        self.capped = found > COUNT_CAP
+        return min(found, COUNT_CAP)
+
+
+@dataclass
+class Chip:
+    """One active filter, removable by itself: ``href`` is this search without it."""
+
+    label: str
+    name: str
+    value: str
+    selection: Selection
+
+    @property
+    def href(self) -> str:
+        return "?" + self.selection.query()
+
+
+def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> list[Chip]:
+    """Readable labels ("DISARM T0086 Degrade adversary") for every active filter."""
+    chips = []
+    if selection.text:
+        chips.append(Chip(f"Search: “{selection.text}”", "q", "", selection.removing("q")))
+    for slug, codes in selection.tags.items():
+        for code in codes:
+            term = known.get((slug, code))
+            if term is None:  # an unknown code matches nothing; still say what it was
+                label = f"{slug}: {code}"
+            elif slug in DISARM:
+                label = f"DISARM {term_label(slug, code, term.label)}"
+            else:
+                label = f"{TAXONOMY_FACETS.get(slug, term.taxonomy.name)}: {term.label}"
+            value = f"{slug}:{code}"
+            chips.append(Chip(label, "tag", value, selection.removing("tag", value)))
+    tlp_labels = dict(CaseStudy.TLP.choices)
+    for value in selection.tlp:
+        chips.append(Chip(tlp_labels[value], "tlp", value, selection.removing("tlp", value)))
+    for year in selection.years:
+        chips.append(
+            Chip(f"Incident year {year}", "year", str(year), selection.removing("year", str(year)))
+        )
+    effectiveness_labels = dict(CaseStudy.Effectiveness.choices)
+    for value in selection.effectiveness:
+        chips.append(
+            Chip(
+                f"Effectiveness: {effectiveness_labels[value]}",
+                "effectiveness",
+                value,
+                selection.removing("effectiveness", value),
+            )
+        )
+    for name, words in (("period_from", "Active on or after"), ("period_to", "Active by")):
+        day = getattr(selection, name)
+        if day:
+            label = f"{words} {date_format(day, 'j M Y')}"
+            chips.append(Chip(label, name, "", selection.removing(name)))
+    return chips
+
+
+@dataclass
+class Suggestion:
+    chip: Chip
+    count: int
+    capped: bool
+
+
+def removal_suggestions(base: QuerySet[CaseStudy], chips: list[Chip]) -> list[Suggestion]:
+    """When nothing matches: each active filter with the number of results its removal would
+    give, most first, so the first one is the narrowest filter (we chose to show them all,
+    up to ``SUGGESTIONS``, rather than only the best: the reader picks what matters less)."""
+    suggestions = []
+    for chip in chips[:SUGGESTIONS]:
+        selection = chip.selection
+        found = capped_count(selection.narrow(selection.search(base)))
+        suggestions.append(Suggestion(chip, min(found, COUNT_CAP), found > COUNT_CAP))
+    return sorted(suggestions, key=lambda s: -s.count)

@@ -1,0 +1,209 @@
+"""Facet counts beside the results: per taxonomy term, TLP, incident year and effectiveness.
+
+Every count is computed from the list's own queryset (``CaseStudyFilterSet.filtered``, which
+starts from ``visible_to``), so a count never reflects a case the reader may not read.
+
+The rule chosen for multi-select (the usual one in faceted search): the counts of a family are
+computed with every filter *except that family's own selection*. With ``country=JP`` chosen,
+the country facet still shows how many cases Korea or Australia would add, so other values stay
+selectable (OR within a family), while every other facet counts within Japan (AND across
+families). A count is therefore always the length of the list you get by choosing that value
+alone in its family, with the other filters as they are.
+
+Queries: one GROUP BY over the terms' through table for all taxonomies without a selection,
+one GROUP BY over the cases for TLP, year and effectiveness together, and one more of either
+kind per family that has a selection (it needs its own base). That is bounded by the number of
+families, never by the number of cases or terms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractYear
+
+from practices.cases.models import CaseStudy
+from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
+from practices.vocabularies.models import Term
+
+TOP = 8  # shown at once; the rest behind "show all"
+LISTED = 60  # written out at most per facet; beyond that the term search finds the others
+SCALAR_FAMILIES = {"tlp": "tlp", "year": "year", "effectiveness": "effectiveness"}
+
+
+@dataclass
+class FacetValue:
+    """One choosable value: ``name``/``value`` are its URL parameter, ``count`` the length of
+    the list with this value chosen (alone in its family)."""
+
+    name: str
+    value: str
+    label: str
+    count: int
+    selected: bool
+    code: str = ""
+
+
+@dataclass
+class Facet:
+    family: str
+    title: str
+    values: list[FacetValue] = field(default_factory=list)
+    searchable: bool = False  # offers the server-side term search
+
+    @property
+    def top(self) -> list[FacetValue]:
+        return self.values[:TOP]
+
+    @property
+    def rest(self) -> list[FacetValue]:
+        return self.values[TOP:LISTED]
+
+    @property
+    def unlisted(self) -> int:
+        return max(len(self.values) - LISTED, 0)
+
+
+def term_label(slug: str, code: str, label: str) -> str:
+    # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal.
+    return f"{code} {label}" if slug in DISARM and code != label else label
+
+
+def selected_terms(selection: Selection) -> dict[tuple[str, str], Term]:
+    """The chosen terms by (taxonomy, code), in one query (unknown codes are simply absent)."""
+    condition = Q()
+    for slug, codes in selection.tags.items():
+        condition |= Q(taxonomy__slug=slug, code__in=codes)
+    if not condition:
+        return {}
+    terms = Term.objects.filter(condition).select_related("taxonomy")
+    return {(term.taxonomy.slug, term.code): term for term in terms}
+
+
+def _ids(cases: QuerySet[CaseStudy]) -> QuerySet:
+    return cases.order_by().values("pk")
+
+
+def _term_rows(cases: QuerySet[CaseStudy], slugs: list[str]) -> list[dict]:
+    through = CaseStudy.terms.through.objects.filter(
+        casestudy_id__in=_ids(cases), term__taxonomy__slug__in=slugs
+    )
+    # A through row is unique per (case, term): counting rows counts distinct cases.
+    return list(
+        through.values("term__taxonomy__slug", "term__code", "term__label")
+        .annotate(count=Count("casestudy_id"))
+        .order_by()
+    )
+
+
+def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
+    return list(
+        CaseStudy.objects.filter(pk__in=_ids(cases))
+        .values("tlp", "effectiveness", year=ExtractYear("incident_start"))
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+
+
+def case_facets(filterset: CaseStudyFilterSet) -> list[Facet]:
+    """The facet panel for this request, from the filterset's own queryset."""
+    selection = filterset.selection
+    chosen = set(selection.families())
+    known = selected_terms(selection)
+    facets = _taxonomy_facets(filterset, selection, chosen, known)
+    facets += _scalar_facets(filterset, selection, chosen)
+    return facets
+
+
+def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
+    rows_by_slug: dict[str, list[dict]] = {slug: [] for slug in TAXONOMY_FACETS}
+    unchosen = [slug for slug in TAXONOMY_FACETS if slug not in chosen]
+    rows = _term_rows(filterset.filtered(), unchosen) if unchosen else []
+    for slug in TAXONOMY_FACETS:
+        if slug in chosen:
+            rows += _term_rows(filterset.filtered(without=slug), [slug])
+    for row in rows:
+        rows_by_slug[row["term__taxonomy__slug"]].append(row)
+
+    facets = []
+    for slug, title in TAXONOMY_FACETS.items():
+        values = {
+            row["term__code"]: FacetValue(
+                name="tag",
+                value=f"{slug}:{row['term__code']}",
+                label=term_label(slug, row["term__code"], row["term__label"]),
+                count=row["count"],
+                selected=row["term__code"] in selection.tags.get(slug, []),
+                code=row["term__code"],
+            )
+            for row in rows_by_slug[slug]
+        }
+        for code in selection.tags.get(slug, []):
+            if code not in values:  # chosen, but no case left with it: still removable
+                term = known.get((slug, code))
+                label = term_label(slug, code, term.label) if term else code
+                values[code] = FacetValue("tag", f"{slug}:{code}", label, 0, True, code)
+        ordered = sorted(values.values(), key=lambda v: (not v.selected, -v.count, v.label))
+        facets.append(
+            Facet(
+                family=slug,
+                title=title,
+                values=ordered,
+                searchable=slug == "country" or len(ordered) > TOP,
+            )
+        )
+    return facets
+
+
+def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
+    counts: dict[str, Counter] = {family: Counter() for family in SCALAR_FAMILIES}
+    unchosen = [family for family in SCALAR_FAMILIES if family not in chosen]
+    if unchosen:
+        for row in _scalar_rows(filterset.filtered()):
+            for family in unchosen:
+                counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]
+    for family in SCALAR_FAMILIES:
+        if family in chosen:
+            for row in _scalar_rows(filterset.filtered(without=family)):
+                counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]
+
+    tlp_labels = dict(CaseStudy.TLP.choices)
+    effectiveness_labels = dict(CaseStudy.Effectiveness.choices)
+    years = sorted({y for y in counts["year"] if y is not None} | set(selection.years))
+    return [
+        Facet(
+            "tlp",
+            "TLP",
+            [
+                FacetValue("tlp", v, tlp_labels[v], counts["tlp"][v], v in selection.tlp)
+                for v in TLPS
+                if counts["tlp"][v] or v in selection.tlp
+            ],
+        ),
+        Facet(
+            "year",
+            "Incident year",
+            [
+                FacetValue("year", str(y), str(y), counts["year"][y], y in selection.years)
+                for y in reversed(years)
+            ],
+        ),
+        Facet(
+            "effectiveness",
+            "Effectiveness",
+            [
+                FacetValue(
+                    "effectiveness",
+                    v,
+                    effectiveness_labels[v],
+                    counts["effectiveness"][v],
+                    v in selection.effectiveness,
+                )
+                for v in EFFECTIVENESS
+                if counts["effectiveness"][v] or v in selection.effectiveness
+            ],
+        ),
+    ]

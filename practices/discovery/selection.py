@@ -1,0 +1,234 @@
+"""What a reader asked the browse page for, read from the URL and written back into links.
+
+The whole state of a search lives in the query string, so a search can be shared and the back
+button works: ``q``, ``tag=taxonomy:code`` (repeatable), ``tlp``, ``year`` and ``effectiveness``
+(repeatable), ``period_from``/``period_to``, ``sort`` and ``page``. Older links carry
+``region=`` and ``country=``; they are read as ``tag=region:…`` and ``tag=country:…`` and every
+link the page writes uses ``tag=`` only.
+
+Within one family (one taxonomy, TLP, year, effectiveness) the chosen values are ORed; families
+are ANDed. ``Selection.apply(queryset, without=family)`` leaves one family out: facet counts of a
+family are computed without its own selection (see ``practices.discovery.facets``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from practices.cases.models import CaseStudy
+from practices.discovery.search import case_search
+
+# The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
+# facet: they are written by people and may name things only some readers may read.
+TAXONOMY_FACETS: dict[str, str] = {
+    "disarm-red": "DISARM Red",
+    "disarm-blue": "DISARM Blue",
+    "country": "Country",
+    "language": "Language",
+    "platform": "Platform",
+    "theme": "Theme",
+    "threat-actor": "Threat actor",
+    "region": "Region",
+}
+DISARM = ("disarm-red", "disarm-blue")
+LEGACY_TAG_PARAMS = ("region", "country")
+
+SORT_RELEVANCE, SORT_NEWEST, SORT_INCIDENT = "relevance", "newest", "incident"
+SORTS = {
+    SORT_RELEVANCE: "Relevance",
+    SORT_NEWEST: "Newest first",
+    SORT_INCIDENT: "Incident date, latest first",
+}
+TLPS = [value for value, _ in CaseStudy.TLP.choices if value != CaseStudy.TLP.RED]
+EFFECTIVENESS = [value for value, _ in CaseStudy.Effectiveness.choices]
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(v for v in values if v not in ("", None)))
+
+
+def tags_parse(values: list[str]) -> dict[str, list[str]]:
+    """``["country:JP", "disarm-red:T0086,country:KR"]`` → ``{"country": ["JP", "KR"], …}``;
+    anything without a taxonomy and a code is dropped."""
+    grouped: dict[str, list[str]] = {}
+    for value in values:
+        for part in str(value).split(","):
+            slug, colon, code = part.strip().partition(":")
+            if colon and slug and code.strip():
+                codes = grouped.setdefault(slug.strip(), [])
+                if code.strip() not in codes:
+                    codes.append(code.strip())
+    return grouped
+
+
+@dataclass
+class Selection:
+    """One browse request's filters, sort and page, already validated."""
+
+    text: str = ""
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    tlp: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    effectiveness: list[str] = field(default_factory=list)
+    period_from: datetime.date | None = None
+    period_to: datetime.date | None = None
+    sort: str = ""
+
+    @classmethod
+    def from_cleaned(cls, data: dict) -> Selection:
+        tag_values = list(data.get("tag") or [])
+        for name in LEGACY_TAG_PARAMS:
+            if data.get(name):
+                tag_values.append(f"{name}:{data[name]}")
+        text = (data.get("q") or "").strip()
+        sort = data.get("sort") or ""
+        if sort not in SORTS or (sort == SORT_RELEVANCE and not text):
+            sort = ""
+        return cls(
+            text=text,
+            tags=tags_parse(tag_values),
+            tlp=_unique(data.get("tlp") or []),
+            years=sorted(_unique(int(y) for y in data.get("year") or []), reverse=True),
+            effectiveness=_unique(data.get("effectiveness") or []),
+            period_from=data.get("period_from"),
+            period_to=data.get("period_to"),
+            sort=sort,
+        )
+
+    # --- Which sort applies --------------------------------------------------------------------
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance when there is text to be relevant to, newest otherwise, unless asked."""
+        return self.sort or (SORT_RELEVANCE if self.text else SORT_NEWEST)
+
+    def families(self) -> list[str]:
+        """The facet families that have a selection (taxonomy slugs, ``tlp``, ``year``, …)."""
+        chosen = [slug for slug, codes in self.tags.items() if codes]
+        for name in ("tlp", "years", "effectiveness"):
+            if getattr(self, name):
+                chosen.append("year" if name == "years" else name)
+        return chosen
+
+    # --- Narrowing a queryset ------------------------------------------------------------------
+
+    def search(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
+        """The text part alone (it decides relevance, and on PostgreSQL whether typos are
+        tried), so that it runs once however many facet variants are built on it."""
+        return case_search(queryset, self.text) if self.text else queryset
+
+    def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
+        """Every filter except the text and except family ``without``."""
+        through = CaseStudy.terms.through.objects
+        for slug, codes in self.tags.items():
+            if slug == without:
+                continue
+            # One EXISTS per taxonomy over the indexed through table: OR within, AND across,
+            # and rows are never multiplied.
+            queryset = queryset.filter(
+                Exists(
+                    through.filter(
+                        casestudy_id=OuterRef("pk"),
+                        term__taxonomy__slug=slug,
+                        term__code__in=codes,
+                    )
+                )
+            )
+        if self.tlp and without != "tlp":
+            queryset = queryset.filter(tlp__in=self.tlp)
+        if self.years and without != "year":
+            in_years = Q()
+            for year in self.years:
+                in_years |= Q(
+                    incident_start__gte=datetime.date(year, 1, 1),
+                    incident_start__lt=datetime.date(year + 1, 1, 1),
+                )
+            queryset = queryset.filter(in_years)
+        if self.effectiveness and without != "effectiveness":
+            queryset = queryset.filter(effectiveness__in=self.effectiveness)
+        if self.period_from:
+            queryset = queryset.filter(
+                Q(incident_end__gte=self.period_from)
+                | Q(incident_end__isnull=True, incident_start__isnull=False)
+            )
+        if self.period_to:
+            queryset = queryset.filter(incident_start__lte=self.period_to)
+        return queryset
+
+    def ordered(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
+        sort = self.effective_sort
+        if sort == SORT_RELEVANCE:
+            return queryset  # case_search ordered it by rank, then recency
+        if sort == SORT_INCIDENT:
+            return queryset.order_by(
+                F("incident_start").desc(nulls_last=True),
+                F("published_at").desc(nulls_last=True),
+                "-pk",
+            )
+        return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
+
+    # --- Back into the URL ---------------------------------------------------------------------
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The canonical query string, as (name, value) pairs: legacy names become ``tag``."""
+        pairs: list[tuple[str, str]] = []
+        if self.text:
+            pairs.append(("q", self.text))
+        for slug, codes in self.tags.items():
+            pairs += [("tag", f"{slug}:{code}") for code in codes]
+        pairs += [("tlp", value) for value in self.tlp]
+        pairs += [("year", str(value)) for value in self.years]
+        pairs += [("effectiveness", value) for value in self.effectiveness]
+        if self.period_from:
+            pairs.append(("period_from", self.period_from.isoformat()))
+        if self.period_to:
+            pairs.append(("period_to", self.period_to.isoformat()))
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        return pairs
+
+    def query(self, **extra: str) -> str:
+        return urlencode(self.pairs() + [(k, v) for k, v in extra.items() if v])
+
+    def adding(self, name: str, value: str) -> Selection:
+        """This selection with one more value (``name`` as in the URL: tag, tlp, year, …)."""
+        return self._changed(name, value, add=True)
+
+    def removing(self, name: str, value: str = "") -> Selection:
+        """This selection without one value (or without ``q``/a period bound)."""
+        return self._changed(name, value, add=False)
+
+    def _changed(self, name: str, value: str, *, add: bool) -> Selection:
+        def toggled(values: list, item) -> list:
+            kept = [v for v in values if v != item]
+            return [*kept, item] if add else kept
+
+        if name == "tag":
+            slug, _, code = value.partition(":")
+            tags = {s: list(c) for s, c in self.tags.items()}
+            tags[slug] = toggled(tags.get(slug, []), code)
+            return replace(self, tags={s: c for s, c in tags.items() if c})
+        if name == "tlp":
+            return replace(self, tlp=toggled(self.tlp, value))
+        if name == "year":
+            return replace(self, years=toggled(self.years, int(value)))
+        if name == "effectiveness":
+            return replace(self, effectiveness=toggled(self.effectiveness, value))
+        if name == "q":
+            return replace(self, text="", sort="" if self.sort == SORT_RELEVANCE else self.sort)
+        if name in ("period_from", "period_to"):
+            return replace(self, **{name: None})
+        raise ValueError(f"not a filter: {name}")
+
+    def has(self, name: str, value: str) -> bool:
+        if name == "tag":
+            slug, _, code = value.partition(":")
+            return code in self.tags.get(slug, [])
+        if name == "year":
+            return int(value) in self.years
+        return value in getattr(self, name, [])

@@ -1,0 +1,547 @@
+"""Facet counts on the browse page and the API: each count is the length of the list with that
+value chosen, for every kind of reader, and never reflects a case the reader may not read."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.http import QueryDict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from practices.cases import selectors
+from practices.discovery import browse
+from practices.discovery.facets import case_facets
+from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.search import case_search, search_index_rebuild
+from practices.models import CaseStudy, Taxonomy, Term
+from tests.factories import CaseStudyFactory, OrganisationFactory, UserFactory
+from tests.practices.api.test_api_cases import bearer
+
+pytestmark = pytest.mark.django_db
+
+TERMS = {
+    "disarm-red": {
+        "T0086": "Degrade adversary",
+        "T0002": "Facilitate state propaganda",
+        "T0099": "Secret technique",
+    },
+    "disarm-blue": {"C00159": "Have a disinformation response plan"},
+    "country": {"JP": "Japan", "KR": "Korea", "EE": "Estonia", "AU": "Australia"},
+    "language": {"ja": "Japanese", "en": "English"},
+    "platform": {"x": "X (Twitter)"},
+    "theme": {"elections": "Elections and referendums"},
+    "threat-actor": {"state": "State actor"},
+    "region": {"indo-pacific": "Indo-Pacific", "euro-atlantic": "Euro-Atlantic"},
+    "keyword": {"harbour": "harbour", "nightfall": "operation nightfall"},
+}
+
+
+def term(tag: str) -> Term:
+    slug, _, code = tag.partition(":")
+    return Term.objects.get(taxonomy__slug=slug, code=code)
+
+
+@pytest.fixture
+def vocabulary(db):
+    for position, (slug, terms) in enumerate(TERMS.items()):
+        taxonomy = Taxonomy.objects.create(slug=slug, name=slug.title(), position=position)
+        for code, label in terms.items():
+            Term.objects.create(taxonomy=taxonomy, code=code, label=label)
+
+
+@pytest.fixture
+def recipient(db):
+    return UserFactory(organisation=OrganisationFactory(name="Third office"))
+
+
+@pytest.fixture
+def world(vocabulary, org, other_org, recipient, moderator):
+    """Cases of every visibility; the author is ``other_org`` unless said otherwise."""
+    day = timezone.now()
+
+    def case(
+        title,
+        *,
+        tags,
+        organisation=other_org,
+        status="published",
+        tlp="green",
+        year=2024,
+        effectiveness="effective",
+        recipients=(),
+        summary="A fictional incident.",
+        age=0,
+    ):
+        return CaseStudyFactory(
+            title=title,
+            organisation=organisation,
+            status=status,
+            tlp=tlp,
+            summary=summary,
+            incident_start=datetime.date(year, 3, 1) if year else None,
+            effectiveness=effectiveness,
+            published_at=day - datetime.timedelta(days=age) if status == "published" else None,
+            recipients=list(recipients),
+            terms=[term(t) for t in tags],
+        )
+
+    cases = [
+        case(
+            "Ballot rumours",
+            summary="Rumours about the elections.",
+            age=1,
+            tags=[
+                "disarm-red:T0086",
+                "disarm-blue:C00159",
+                "country:JP",
+                "region:indo-pacific",
+                "theme:elections",
+                "language:ja",
+                "platform:x",
+                "threat-actor:state",
+            ],
+        ),
+        case(
+            "Harbour video",
+            tlp="clear",
+            year=2025,
+            effectiveness="partly_effective",
+            age=2,
+            tags=["disarm-red:T0002", "country:KR", "region:indo-pacific", "keyword:harbour"],
+        ),
+        case(
+            "Baltic letters",
+            age=3,
+            summary="Letters before the elections.",
+            tags=["disarm-red:T0086", "country:EE", "region:euro-atlantic", "language:en"],
+        ),
+        case(
+            "Amber for the third office",
+            tlp="amber",
+            recipients=[recipient.organisation],
+            year=2023,
+            effectiveness="highly_effective",
+            age=4,
+            tags=["disarm-red:T0086", "country:JP", "country:AU", "theme:elections"],
+        ),
+        case(
+            "Amber for the reader",
+            tlp="amber_strict",
+            recipients=[org],
+            effectiveness="ineffective",
+            age=5,
+            tags=["disarm-red:T0002", "country:JP"],
+        ),
+        case(
+            "Draft",
+            status="draft",
+            year=2022,
+            tags=["disarm-red:T0099", "country:AU", "keyword:nightfall"],
+        ),
+        case("Withdrawn", status="withdrawn", year=2021, tags=["disarm-red:T0099", "country:AU"]),
+        case("Submitted", status="submitted", year=2020, tags=["disarm-red:T0099"]),
+        case(
+            "Reader's own amber",
+            organisation=org,
+            tlp="amber",
+            year=2025,
+            effectiveness="not_assessed",
+            age=6,
+            tags=["disarm-red:T0086", "country:EE"],
+        ),
+        case("Undated", tlp="clear", year=None, age=7, tags=["disarm-red:T0086"]),
+    ]
+    search_index_rebuild()
+    return cases
+
+
+ACTORS = ("visitor", "member", "recipient", "moderator", "author")
+
+
+def actor_for(name, *, member, recipient, moderator, outsider):
+    return {
+        "visitor": AnonymousUser(),
+        "member": member,
+        "recipient": recipient,
+        "moderator": moderator,
+        "author": outsider,
+    }[name]
+
+
+@pytest.fixture
+def people(member, recipient, moderator, outsider):
+    return {
+        name: actor_for(
+            name, member=member, recipient=recipient, moderator=moderator, outsider=outsider
+        )
+        for name in ACTORS
+    }
+
+
+def facet_counts(actor, query: str) -> dict[tuple[str, str], int]:
+    filterset = CaseStudyFilterSet(
+        QueryDict(query), queryset=selectors.case_study_list(actor=actor)
+    )
+    return {
+        (facet.family, value.value): value.count
+        for facet in case_facets(filterset)
+        for value in facet.values
+    }
+
+
+# --- An oracle written independently of the code under test ---------------------------------
+
+
+def readable(actor) -> list[CaseStudy]:
+    return list(CaseStudy.objects.visible_to(actor).published().prefetch_related("terms__taxonomy"))
+
+
+def matches(case: CaseStudy, filters: dict[str, list[str]], found_by_text: set[int]) -> bool:
+    tags = {f"{t.taxonomy.slug}:{t.code}" for t in case.terms.all()}
+    year = str(case.incident_start.year) if case.incident_start else None
+    for family, values in filters.items():
+        if family == "q":
+            if case.pk not in found_by_text:
+                return False
+        elif family == "tlp":
+            if case.tlp not in values:
+                return False
+        elif family == "year":
+            if year not in values:
+                return False
+        elif family == "effectiveness":
+            if case.effectiveness not in values:
+                return False
+        elif not tags & {f"{family}:{code}" for code in values}:  # a taxonomy: any of them
+            return False
+    return True
+
+
+def parse_filters(query: str) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for name, values in QueryDict(query).lists():
+        for value in values:
+            if name == "tag":
+                slug, _, code = value.partition(":")
+                filters.setdefault(slug, []).append(code)
+            else:
+                filters.setdefault(name, []).append(value)
+    return filters
+
+
+def expected_counts(actor, query: str) -> dict[tuple[str, str], int]:
+    """For every value on a readable case: how many readable cases the list holds when that
+    value is chosen alone in its family, the other filters as they are."""
+    filters = parse_filters(query)
+    text = filters.get("q", [""])[0]
+    found = set(case_search(CaseStudy.objects.all(), text).values_list("pk", flat=True))
+    cases = readable(actor)
+    candidates = set()
+    for case in cases:
+        candidates |= {
+            (t.taxonomy.slug, f"{t.taxonomy.slug}:{t.code}")
+            for t in case.terms.all()
+            if t.taxonomy.slug != "keyword"
+        }
+        candidates |= {("tlp", case.tlp), ("effectiveness", case.effectiveness)}
+        if case.incident_start:
+            candidates.add(("year", str(case.incident_start.year)))
+    counts = {}
+    for family, value in candidates:
+        chosen = value.partition(":")[2] if ":" in value else value
+        narrowed = {**filters, family: [chosen]}
+        count = sum(matches(case, narrowed, found) for case in cases)
+        if count:
+            counts[(family, value)] = count
+    return counts
+
+
+QUERIES = [
+    "",
+    "tag=country:JP",
+    "tag=country:JP&tag=country:KR&tlp=green",
+    "tag=disarm-red:T0086&year=2024&effectiveness=effective",
+    "q=elections",
+    "q=elections&tag=region:indo-pacific&tlp=amber&tlp=green",
+    "tag=country:EE&tag=disarm-red:T0086&year=2025&year=2024",
+]
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("query", QUERIES)
+def test_each_count_is_the_length_of_the_list_with_that_value(world, people, who, query):
+    actor = people[who]
+    shown = {key: count for key, count in facet_counts(actor, query).items() if count}
+    assert shown == expected_counts(actor, query)
+
+
+def test_counts_never_reflect_unreadable_cases(world, people):
+    # T0099 is only on a draft, a withdrawn and a submitted case; Australia only there and on
+    # an AMBER case for the third office (written by the author's organisation).
+    for who in ACTORS:
+        counts = facet_counts(people[who], "")
+        assert ("disarm-red", "disarm-red:T0099") not in counts
+        assert counts.get(("country", "country:AU"), 0) == (
+            1 if who in ("recipient", "moderator", "author") else 0
+        )
+        assert counts.get(("tlp", "amber_strict"), 0) == (
+            1 if who in ("member", "moderator", "author") else 0
+        )
+    assert facet_counts(people["visitor"], "").get(("country", "country:JP")) is None  # all GREEN+
+    assert facet_counts(people["member"], "")[("country", "country:JP")] == 2
+    assert facet_counts(people["recipient"], "")[("country", "country:JP")] == 2
+
+
+def test_a_familys_own_selection_does_not_narrow_its_counts(world, people):
+    counts = facet_counts(people["moderator"], "tag=country:JP")
+    assert counts[("country", "country:KR")] == 1  # still offered: it would add Harbour video
+    assert counts[("country", "country:JP")] == 3
+    assert counts[("disarm-red", "disarm-red:T0002")] == 1  # other families: within Japan only
+
+
+def test_following_a_facet_link_gives_a_list_of_that_length(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"tag": "region:indo-pacific"})
+    for facet in response.context["facets"]:
+        if facet.family == "region":
+            continue
+        for value in facet.values:
+            listed = client.get(reverse("practices:case-list") + value.href)
+            assert listed.context["page"].paginator.count == value.count, value.label
+
+
+def test_the_page_shows_counts_as_numbers(world, member):
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("practices:case-list")).content.decode()
+    assert re.search(r"T0086 Degrade adversary</span> <span class=\"facet-count\">4<", page)
+    assert "Secret technique" not in page
+    assert "Australia" not in page
+
+
+# --- Chips ---------------------------------------------------------------------------------------
+
+
+def test_chips_are_readable_and_each_removes_only_itself(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(
+        reverse("practices:case-list"),
+        {"tag": ["disarm-red:T0086", "country:JP"], "tlp": "green", "q": "elections"},
+    )
+    chips = {chip.label: chip.href for chip in response.context["chips"]}
+    assert set(chips) == {
+        "Search: “elections”",
+        "DISARM T0086 Degrade adversary",
+        "Country: Japan",
+        "TLP:GREEN",
+    }
+    remaining = QueryDict(chips["DISARM T0086 Degrade adversary"].lstrip("?"))
+    assert remaining.getlist("tag") == ["country:JP"]
+    assert remaining["q"] == "elections"
+    assert remaining["tlp"] == "green"
+    page = response.content.decode()
+    assert 'aria-label="Remove filter DISARM T0086 Degrade adversary"' in page
+
+
+def test_old_region_and_country_links_still_filter_and_become_tags(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"country": "JP"})
+    assert {c.title for c in response.context["page"]} == {
+        "Ballot rumours",
+        "Amber for the reader",
+    }
+    [chip] = response.context["chips"]
+    assert chip.label == "Country: Japan"
+    assert chip.href == "?"
+    assert "tag=country%3AJP" in response.context["query"]
+
+
+def test_an_empty_result_offers_each_filter_for_removal_with_its_count(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(
+        reverse("practices:case-list"), {"tag": ["country:KR", "disarm-red:T0086"]}
+    )
+    assert response.context["page"].paginator.count == 0
+    offered = [(s.chip.label, s.count) for s in response.context["suggestions"]]
+    assert offered == [("Country: Korea", 4), ("DISARM T0086 Degrade adversary", 1)]
+    assert "Remove Country: Korea</a> — 4 cases" in response.content.decode()
+
+
+# --- Sort, pages, count -------------------------------------------------------------------------
+
+
+def titles(response) -> list[str]:
+    return [case.title for case in response.context["page"]]
+
+
+def test_sort_orders(world, member):
+    client = Client()
+    client.force_login(member)
+    url = reverse("practices:case-list")
+    newest = titles(client.get(url))
+    assert newest[:3] == ["Ballot rumours", "Harbour video", "Baltic letters"]
+    by_incident = titles(client.get(url, {"sort": "incident"}))
+    assert by_incident[:2] == ["Harbour video", "Reader's own amber"]  # 2025 first
+    assert by_incident[-1] == "Undated"
+    # Relevance is the default with words, and means nothing without them.
+    assert client.get(url, {"q": "elections"}).context["selection"].effective_sort == "relevance"
+    assert client.get(url, {"sort": "relevance"}).context["selection"].effective_sort == "newest"
+    assert titles(client.get(url, {"q": "elections", "sort": "newest"})) == [
+        "Ballot rumours",
+        "Baltic letters",
+    ]
+
+
+def test_page_numbers_and_a_capped_count(world, member, monkeypatch):
+    monkeypatch.setattr(browse, "COUNT_CAP", 3)
+    monkeypatch.setattr("practices.discovery.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("practices.discovery.views.COUNT_CAP", 3)
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"page": 2})
+    page = response.content.decode()
+    assert "3+ cases: narrow the search" in page
+    assert response.context["page"].paginator.num_pages == 2
+    assert '<span aria-current="page">2</span>' in page
+    assert 'href="?page=1"' in page
+
+
+def test_browse_page_query_count_does_not_grow(vocabulary, member, other_org):
+    terms = [term("disarm-red:T0086"), term("country:JP"), term("region:indo-pacific")]
+    client = Client()
+    client.force_login(member)
+    url = reverse("practices:case-list") + (
+        "?q=incident&tag=country:JP&tag=disarm-red:T0086&tlp=green&year=2024&sort=incident"
+    )
+
+    def make(n):
+        for _ in range(n):
+            CaseStudyFactory(
+                organisation=other_org,
+                terms=terms,
+                incident_start=datetime.date(2024, 1, 1),
+                published_at=timezone.now(),
+            )
+        search_index_rebuild()
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    make(5)
+    few = count()
+    make(45)
+    assert count() == few
+
+
+# --- The term search behind the pickers ---------------------------------------------------------
+
+
+def terms_found(client, **params) -> str:
+    return client.get(reverse("practices:case-terms"), {"fragment": "1", **params}).content.decode()
+
+
+def test_term_search_lists_vocabulary_terms_as_links_adding_them(world, member):
+    client = Client()
+    client.force_login(member)
+    found = terms_found(client, taxonomy="country", q="jap", state="tag=disarm-red:T0086")
+    assert "Japan" in found and "Korea" not in found
+    assert "tag=disarm-red%3AT0086&amp;tag=country%3AJP" in found
+    page = client.get(reverse("practices:case-terms"), {"taxonomy": "country", "q": "jap"})
+    assert "Back to the results" in page.content.decode()  # works without script, as a page
+
+
+def test_term_search_never_lists_a_keyword_only_on_unreadable_cases(world, member, outsider):
+    client = Client()
+    client.force_login(member)
+    assert "harbour" in terms_found(client, taxonomy="keyword", q="")
+    assert "nightfall" not in terms_found(client, taxonomy="keyword", q="night")
+    client.force_login(outsider)  # its own draft is not on the browse page either
+    assert "nightfall" not in terms_found(client, taxonomy="keyword", q="night")
+
+
+def test_term_search_of_an_unknown_vocabulary_says_what_to_do(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-terms"), {"taxonomy": "organisation"})
+    assert response.status_code == 400
+    assert "use the search box under one of the filters" in response.content.decode()
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+
+def api_counts(client, query: str) -> dict[tuple[str, str], int]:
+    response = client.get("/api/v1/cases/facets/?" + query)
+    assert response.status_code == 200, response.content
+    return {
+        (facet["family"], value["value"]): value["count"]
+        for facet in response.json()["facets"]
+        for value in facet["values"]
+        if value["count"]
+    }
+
+
+@pytest.mark.parametrize("query", QUERIES[:4])
+def test_api_facets_match_the_list_for_two_organisations(world, org, recipient, query):
+    for organisation in (org, recipient.organisation):
+        client = bearer(organisation)
+        actor = UserFactory(organisation=organisation)  # reads what the token reads
+        assert api_counts(client, query) == expected_counts(actor, query)
+
+
+def test_api_facets_total_and_bad_values(world, org):
+    client = bearer(org)
+    body = client.get("/api/v1/cases/facets/", {"tag": "country:JP"}).json()
+    assert body["count"] == 2 and body["count_capped"] is False
+    refused = client.get("/api/v1/cases/facets/", {"tlp": "red"})
+    assert refused.status_code == 400
+    assert "tlp" in refused.content.decode()
+
+
+def test_api_facets_are_in_the_schema(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/cases/facets/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"q", "tag", "tlp", "year"}
+
+
+def test_a_bad_value_is_left_out_with_a_message_saying_what_to_do(world, member):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"tlp": ["red", "green"], "year": "abc"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "“red” is not a TLP label shared here; it was left out." in page
+    assert "“abc” is not a year from 1900 to 2100" in page
+    assert response.context["selection"].tlp == ["green"]  # the good values still apply
+    assert {c.tlp for c in response.context["page"]} == {"green"}
+
+
+def test_the_api_list_takes_the_same_words_and_facets(world, org):
+    client = bearer(org)
+    query = "q=elections&year=2024&effectiveness=effective&effectiveness=ineffective"
+    listed = client.get("/api/v1/cases/?" + query).json()["results"]
+    assert sorted(case["title"] for case in listed) == ["Ballot rumours", "Baltic letters"]
+    counts = api_counts(client, "q=elections&year=2024")
+    assert counts[("effectiveness", "effective")] == 2
+    assert client.get("/api/v1/cases/", {"year": "soon"}).status_code == 400
+
+
+def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("practices:case-list")).content.decode()
+    assert '<abbr title="Degrade adversary">T0086</abbr>' in page
+    assert 'href="/cases/?tag=disarm-blue:C00159"' in page
