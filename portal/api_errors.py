@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Request too large",
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
@@ -46,6 +48,11 @@ def exception_handler(exc, context):
     """Every error, whatever raised it, as application/problem+json with the same fields."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such resource.")
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before our parser sees it; the same answer as the parser's.
+        from portal.api import RequestTooLarge
+
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)

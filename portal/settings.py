@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "practices.audit.records.AuditContextMiddleware",
+    # NUL in a path or query parameter: 404/400 here, before any view sends it to the database;
+    # last, so the answer is a normal page (user, messages, CSP) or problem document.
+    "portal.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -230,7 +233,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANON", default="60/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
