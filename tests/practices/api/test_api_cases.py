@@ -271,7 +271,7 @@ def test_detail_is_found_by_uuid(org, token):
 
     assert response.status_code == 200
     assert (response.json()["uuid"], response.json()["title"]) == (str(case.uuid), "Forged letter")
-    assert response.json()["url"] == detail_url(case)
+    assert response.json()["url"] == "http://testserver" + detail_url(case)
 
 
 @pytest.mark.parametrize(
