@@ -7,7 +7,7 @@ import codecs
 import json
 
 from django.conf import settings
-from rest_framework import parsers, permissions, renderers, status, throttling
+from rest_framework import parsers, permissions, renderers, serializers, status, throttling
 from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils import json as drf_json
@@ -68,6 +68,54 @@ class IsOrganisationMember(permissions.BasePermission):
         user = request.user
         organisation = getattr(user, "organisation", None) if user else None
         return bool(user.is_authenticated and organisation is not None and organisation.is_active)
+
+
+# The JSON type each kind of DRF field must receive; DRF would turn 1.5 into "1.5" for a
+# CharField, "3" into 3 for an IntegerField and "yes" into True for a BooleanField.
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.DateField, (str,), "a date string (YYYY-MM-DD)"),
+    (serializers.ChoiceField, (str,), "a string"),
+    (serializers.ListField, (list,), "a list"),
+]
+
+
+def _json_type_error(field: serializers.Field, value) -> str | list | None:
+    if value is None:
+        return None  # allow_null decides
+    for kind, types, wanted in _JSON_TYPES:
+        if isinstance(field, kind):
+            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+                return f"Must be {wanted}, as the schema says."
+            if isinstance(field, serializers.ListField) and field.child is not None:
+                errors = {
+                    i: [error]
+                    for i, item in enumerate(value)
+                    if (error := _json_type_error(field.child, item))
+                }
+                return errors or None
+            return None
+    return None
+
+
+# Takes each field only in the JSON type the schema gives it, as the schema promises; a value of
+# another type is a 400 naming the field, not silently converted. (A comment, not a docstring:
+# drf-spectacular would print a docstring as the description of every serializer using it.)
+class StrictJSONTypesMixin:
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                error = _json_type_error(field, data.get(name))
+                if error:
+                    errors[name] = error if isinstance(error, dict) else [error]
+            if errors:
+                raise ValidationError(errors)
+        return super().to_internal_value(data)
 
 
 class RequestTooLarge(APIException):

@@ -76,7 +76,12 @@ def exception_handler(exc, context):
             if isinstance(response.data, dict)
             else str(response.data)
         )
-        body = problem(response.status_code, str(detail), code=getattr(exc, "default_code", ""))
+        body = problem(
+            response.status_code,
+            str(detail),
+            errors=getattr(exc, "errors", None),  # e.g. what a draft still lacks (409)
+            code=getattr(exc, "default_code", ""),
+        )
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

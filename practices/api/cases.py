@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -39,6 +39,17 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource changed state; read it again."
     default_code = "conflict"
+
+
+class IncompleteDraft(Conflict):
+    """A well-formed submit of a draft that is not complete yet: the request is fine, the
+    draft's state is not (409, like any other state conflict), and `errors` says what to add."""
+
+    default_code = "incomplete"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("The draft is not complete; add what `errors.missing` lists, then submit.")
+        self.errors = {"missing": missing}
 
 
 def readable_cases(actor):
@@ -144,7 +155,7 @@ class CaseStudyViewSet(
         try:
             transitions.case_study_submit(actor=request.user, case_study=case)
         except IncompleteCase as exc:
-            raise exceptions.ValidationError({"missing": exc.missing}) from exc
+            raise IncompleteDraft(exc.missing) from exc
         except TransitionRefused as exc:
             raise Conflict(str(exc)) from exc
         return self._out(case)
@@ -157,6 +168,11 @@ class CaseStudyViewSet(
             )
         },
         operation_id="cases_attachment_download",
+        parameters=[
+            OpenApiParameter("attachment_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            # DRF's ?format= override: the file is the only answer, so it is not offered.
+            OpenApiParameter("format", exclude=True),
+        ],
     )
     @action(
         detail=True,

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.api import StrictJSONTypesMixin
 from practices.cases.models import CaseStudy
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION
 from practices.vocabularies.models import Term
@@ -30,7 +31,7 @@ class TagSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-class ReferenceSerializer(serializers.Serializer):
+class ReferenceSerializer(StrictJSONTypesMixin, serializers.Serializer):
     url = serializers.URLField(max_length=1000)
     title = serializers.CharField(max_length=300)
     archive_url = serializers.URLField(

@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from practices.models import AuditEvent, CaseStudy, Taxonomy, Term
+from practices.models import TLP_RED_REFUSAL, AuditEvent, CaseStudy, Taxonomy, Term
 from practices.sync import feed
 from tests.factories import CaseStudyFactory
 from tests.practices.api.test_api_cases import assert_problem, bearer
@@ -180,3 +180,126 @@ def test_the_schema_documents_the_limit_range_of_every_list(client):
         parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
         assert parameters["limit"]["schema"]["minimum"] == 1
         assert parameters["limit"]["schema"]["maximum"] == maximum
+
+
+# --- The schema's types, taken strictly (item 14) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "2024-01-01", "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "yesterday", "0"],
+)
+def test_updated_after_takes_only_an_rfc3339_date_time(org, value):
+    problem = assert_problem(bearer(org).get(CASES, {"updated_after": value}), 400)
+
+    assert "RFC 3339" in problem["errors"]["updated_after"][0]
+
+
+@pytest.mark.parametrize("value", ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+09:00"])
+def test_updated_after_accepts_date_times_with_an_offset(org, value):
+    assert bearer(org).get(CASES, {"updated_after": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["", "1", "maybe", "True"])
+def test_active_takes_only_true_or_false(org, vocabulary, value):
+    url = "/api/v1/taxonomies/country/terms/"
+
+    problem = assert_problem(bearer(org).get(url, {"active": value}), 400)
+
+    assert problem["errors"]["active"] == ["Give true or false."]
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("summary", 1.5, "Must be a string, as the schema says."),
+        ("title", True, "Must be a string, as the schema says."),
+        ("incident_start", 20240101, "Must be a date string (YYYY-MM-DD), as the schema says."),
+        ("tlp", 1, "Must be a string, as the schema says."),
+        ("keywords", "one,two", "Must be a list, as the schema says."),
+    ],
+)
+def test_a_field_of_the_wrong_json_type_is_refused_not_converted(writer, field, value, expected):
+    body = {"title": "Typed", field: value}
+
+    problem = assert_problem(writer.post(CASES, body, format="json"), 400)
+
+    assert problem["errors"][field] == [expected]
+    assert not CaseStudy.objects.exists()
+
+
+def test_a_reference_title_of_the_wrong_type_is_refused(writer):
+    body = {"title": "Typed", "references": [{"url": "https://example.org/a", "title": 42}]}
+
+    problem = assert_problem(writer.post(CASES, body, format="json"), 400)
+
+    title_errors = problem["errors"]["references"]["0"]["title"]
+    assert title_errors == ["Must be a string, as the schema says."]
+    assert not CaseStudy.objects.exists()
+
+
+def test_list_items_of_the_wrong_type_are_refused_by_position(writer):
+    body = {"title": "Typed", "keywords": ["fine", 7]}
+
+    problem = assert_problem(writer.post(CASES, body, format="json"), 400)
+
+    assert problem["errors"]["keywords"] == {"1": ["Must be a string, as the schema says."]}
+
+
+def test_a_version_sent_as_text_is_refused(org, writer):
+    draft = CaseStudyFactory(organisation=org, status="draft")
+
+    problem = assert_problem(
+        writer.patch(f"{CASES}{draft.uuid}/", {"version": "1", "title": "x"}, format="json"), 400
+    )
+
+    assert problem["errors"]["version"] == ["Must be a whole number, as the schema says."]
+
+
+def test_a_patch_without_a_body_asks_for_the_version(org, writer):
+    draft = CaseStudyFactory(organisation=org, status="draft")
+
+    problem = assert_problem(writer.patch(f"{CASES}{draft.uuid}/"), 400)
+
+    assert problem["errors"]["version"] == ["This field is required."]
+
+
+def test_tlp_red_is_not_offered_for_writing_and_is_refused_with_the_reason(client, writer, db):
+    schema = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+    assert "red" not in schema["WritableTlpEnum"]["enum"]
+    problem = assert_problem(writer.post(CASES, {"title": "x", "tlp": "red"}, format="json"), 400)
+    assert problem["errors"]["tlp"] == [TLP_RED_REFUSAL]
+
+
+def test_the_schema_says_what_the_api_checks(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    patch = schema["paths"]["/api/v1/cases/{uuid}/"]["patch"]
+
+    assert "version" in components["PatchedCaseStudyUpdateRequest"]["required"]
+    assert patch["requestBody"]["required"] is True
+    assert components["ReferenceRequest"]["properties"]["url"]["pattern"].startswith("^[Hh]")
+    assert components["CaseStudyWriteRequest"]["properties"]["summary"]["pattern"] == (
+        r"^[^\x00]*$"
+    )
+    for path in schema["paths"].values():
+        for operation in path.values():
+            for status in ("400", "401", "404", "406", "429"):
+                content = operation["responses"][status]["content"]
+                assert content == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+
+
+@pytest.mark.parametrize("value", [" ", "\t\n", "\x1f"])
+def test_text_that_may_not_be_blank_is_documented_as_needing_a_visible_character(
+    writer, client, value
+):
+    import re
+
+    schema = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    pattern = schema["CaseStudyWriteRequest"]["properties"]["keywords"]["items"]["pattern"]
+
+    assert not re.search(pattern, value)
+    assert_problem(writer.post(CASES, {"title": "x", "keywords": [value]}, format="json"), 400)
