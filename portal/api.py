@@ -130,21 +130,35 @@ class RequestTooLarge(APIException):
         )
 
 
-def json_depth_exceeds(value, limit: int) -> bool:
-    """Whether parsed JSON nests deeper than ``limit``; iterative, so depth cannot recurse."""
+def json_shape_problem(value, limit: int) -> str | None:
+    """What makes parsed JSON unusable, or None: nesting deeper than ``limit`` (walked without
+    recursion), or text with a lone surrogate ("\\udc00" parses, but is not Unicode text and
+    cannot be stored)."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return (
+                        "The JSON body holds a lone surrogate (\\ud800–\\udfff); send UTF-8 text."
+                    )
+            continue
         if isinstance(item, dict):
-            children = item.values()
+            children = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:
             continue
         if depth > limit:
-            return True
+            return (
+                f"The JSON body nests more than {limit} levels deep; "
+                "send the documented shape of this resource."
+            )
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 class BoundedJSONParser(parsers.JSONParser):
@@ -172,19 +186,16 @@ class BoundedJSONParser(parsers.JSONParser):
             constant = drf_json.strict_constant if self.strict else None
             data = drf_json.loads(text, parse_constant=constant)
         except RecursionError as exc:
-            raise ParseError(self._too_deep()) from exc
+            raise ParseError(
+                f"The JSON body nests more than {JSON_MAX_DEPTH} levels deep; "
+                "send the documented shape of this resource."
+            ) from exc
         except ValueError as exc:
             raise ParseError(f"The body is not valid JSON: {exc}.") from exc
-        if json_depth_exceeds(data, JSON_MAX_DEPTH):
-            raise ParseError(self._too_deep())
+        problem = json_shape_problem(data, JSON_MAX_DEPTH)
+        if problem:
+            raise ParseError(problem)
         return data
-
-    @staticmethod
-    def _too_deep() -> str:
-        return (
-            f"The JSON body nests more than {JSON_MAX_DEPTH} levels deep; "
-            "send the documented shape of this resource."
-        )
 
 
 class FileRenderer(renderers.BaseRenderer):

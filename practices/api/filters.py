@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 
 import django_filters
@@ -25,7 +26,15 @@ class Rfc3339Field(IsoDateTimeField):
     def clean(self, value):
         if value is not None and not RFC3339.match(value):
             raise forms.ValidationError(RFC3339_HELP, code="invalid")
-        return super().clean(value)
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        # In UTC before it reaches the database: PostgreSQL refuses offsets beyond ±15:59,
+        # which RFC 3339 allows; a moment outside years 1–9999 in UTC has no answer.
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(RFC3339_HELP, code="invalid") from exc
 
 
 class Rfc3339Filter(django_filters.IsoDateTimeFilter):

@@ -195,9 +195,18 @@ def test_updated_after_takes_only_an_rfc3339_date_time(org, value):
     assert "RFC 3339" in problem["errors"]["updated_after"][0]
 
 
-@pytest.mark.parametrize("value", ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+09:00"])
-def test_updated_after_accepts_date_times_with_an_offset(org, value):
+@pytest.mark.parametrize(
+    "value",
+    ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+09:00", "1576-11-16T01:50:50.4-23:59"],
+)
+def test_updated_after_accepts_date_times_with_any_offset(org, value):
+    """PostgreSQL refuses offsets beyond ±15:59; RFC 3339 allows them."""
     assert bearer(org).get(CASES, {"updated_after": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_updated_after_outside_the_calendar_in_utc_is_a_400(org, value):
+    assert_problem(bearer(org).get(CASES, {"updated_after": value}), 400)
 
 
 @pytest.mark.parametrize("value", ["", "1", "maybe", "True"])
@@ -303,3 +312,11 @@ def test_text_that_may_not_be_blank_is_documented_as_needing_a_visible_character
 
     assert not re.search(pattern, value)
     assert_problem(writer.post(CASES, {"title": "x", "keywords": [value]}, format="json"), 400)
+
+
+@pytest.mark.parametrize("text", ['{"title": "\\udc00"}', '{"title": "x", "\\ud800": 1}'])
+def test_a_lone_surrogate_in_json_is_a_400_problem_and_nothing_is_stored(writer, text):
+    problem = assert_problem(_post_json(writer, text), 400)
+
+    assert "lone surrogate" in problem["detail"]
+    assert not CaseStudy.objects.exists()
