@@ -183,6 +183,11 @@ class BoundedJSONParser(parsers.JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
+        except LookupError as exc:
+            raise ParseError(f"Unknown charset {encoding!r}; send UTF-8.") from exc
+        except ValueError as exc:
+            raise ParseError(f"The body is not {encoding} text: {exc}.") from exc
+        try:
             constant = drf_json.strict_constant if self.strict else None
             data = drf_json.loads(text, parse_constant=constant)
         except RecursionError as exc:
@@ -257,8 +262,9 @@ class StrictCursorPagination(CursorPagination):
 
 def limit_parse(raw: str, *, maximum: int) -> int:
     """``?limit=`` as a whole number from 1 to ``maximum``, or a 400 that says so."""
-    # Only plain digits: int() would also take "+5", " 5" and "5_0".
-    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    # Only a few plain digits: int() would also take "+5", " 5" and "5_0", and refuses (with an
+    # error of its own) numbers of more than 4300 digits.
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
     if not 1 <= value <= maximum:
         raise ValidationError({"limit": [f"Give a whole number from 1 to {maximum}."]})
     return value

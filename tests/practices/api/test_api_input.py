@@ -149,7 +149,9 @@ LISTS = [
 
 
 @pytest.mark.parametrize("url, maximum", LISTS)
-@pytest.mark.parametrize("limit", ["-1", "0", "abc", "100000", "1.5", "", "+5", "true"])
+@pytest.mark.parametrize(
+    "limit", ["-1", "0", "abc", "100000", "1.5", "", "+5", "true", "٣", "9" * 5000]
+)
 def test_a_limit_outside_the_documented_range_is_a_400_that_gives_the_range(
     org, vocabulary, url, maximum, limit
 ):
