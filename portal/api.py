@@ -112,7 +112,16 @@ def _json_type_error(field: serializers.Field, value) -> str | list | None:
                     if (error := _json_type_error(field.child, item))
                 }
                 return errors or None
-            return None
+            return _too_long(field, value)
+    return None
+
+
+def _too_long(field: serializers.Field, value) -> str | None:
+    # Counted as sent, as JSON Schema's maxLength counts: before whitespace is trimmed or line
+    # endings normalised, so that nothing the schema calls too long is ever accepted.
+    limit = getattr(field, "max_length", None)
+    if isinstance(field, serializers.CharField) and limit and len(value) > limit:
+        return field.error_messages["max_length"].format(max_length=limit)
     return None
 
 

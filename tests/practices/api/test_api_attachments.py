@@ -15,8 +15,7 @@ from practices.cases.representation import CaseStudySerializer
 from practices.models import Attachment, AuditEvent, CaseStudy
 from tests.factories import CaseStudyFactory, OrganisationFactory
 from tests.practices.api.test_api_cases import assert_problem, bearer
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.practices.cases.test_attachments import PDF  # a complete PDF
 
 
 @pytest.fixture
