@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Request too large",
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
@@ -58,6 +60,11 @@ def exception_handler(exc, context):
         )
         response.content_type = PROBLEM_CONTENT_TYPE
         return response
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before our parser sees it; the same answer as the parser's.
+        from portal.api import RequestTooLarge
+
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
@@ -81,7 +88,12 @@ def exception_handler(exc, context):
             if isinstance(response.data, dict)
             else str(response.data)
         )
-        body = problem(response.status_code, str(detail), code=getattr(exc, "default_code", ""))
+        body = problem(
+            response.status_code,
+            str(detail),
+            errors=getattr(exc, "errors", None),  # e.g. what a draft still lacks (409)
+            code=getattr(exc, "default_code", ""),
+        )
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

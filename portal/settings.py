@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "practices.audit.records.AuditContextMiddleware",
+    # NUL in a path or query parameter: 404/400 here, before any view sends it to the database;
+    # last, so the answer is a normal page (user, messages, CSP) or problem document.
+    "portal.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -262,7 +265,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANON", default="60/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -280,9 +283,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"WritableTlpEnum": "practices.api.serializers.WRITABLE_TLP_CHOICES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_schema.add_problem_responses",
+        "portal.api_schema.describe_input_rules",
+        "portal.api_schema.add_case_links",
     ],
 }
 

@@ -6,15 +6,21 @@ may be written, exactly as for the pages.
 
 from __future__ import annotations
 
+import uuid as uuid_lib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import two_factor_missing
+from portal.api import FileRenderer
 from practices.api.filters import CaseStudyApiFilterSet
 from practices.api.serializers import (
     CaseStudySerializer,
@@ -22,7 +28,7 @@ from practices.api.serializers import (
     CaseStudyWriteSerializer,
     DecisionSerializer,
 )
-from practices.cases import services
+from practices.cases import selectors, services
 from practices.cases.models import Attachment, CaseStudy
 from practices.cases.querysets import actor_owns
 from practices.exceptions import IncompleteCase, PracticesError, StaleEdit, TransitionRefused
@@ -34,6 +40,17 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource changed state; read it again."
     default_code = "conflict"
+
+
+class IncompleteDraft(Conflict):
+    """A well-formed submit of a draft that is not complete yet: the request is fine, the
+    draft's state is not (409, like any other state conflict), and `errors` says what to add."""
+
+    default_code = "incomplete"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("The draft is not complete; add what `errors.missing` lists, then submit.")
+        self.errors = {"missing": missing}
 
 
 def readable_cases(actor):
@@ -139,10 +156,54 @@ class CaseStudyViewSet(
         try:
             transitions.case_study_submit(actor=request.user, case_study=case)
         except IncompleteCase as exc:
-            raise exceptions.ValidationError({"missing": exc.missing}) from exc
+            raise IncompleteDraft(exc.missing) from exc
         except TransitionRefused as exc:
             raise Conflict(str(exc)) from exc
         return self._out(case)
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file, as an attachment, with the type it was accepted as.",
+            )
+        },
+        operation_id="cases_attachment_download",
+        parameters=[
+            OpenApiParameter("attachment_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            # DRF's ?format= override: the file is the only answer, so it is not offered.
+            OpenApiParameter("format", exclude=True),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_uuid>[^/.]+)",
+        url_name="attachment",
+        renderer_classes=[JSONRenderer, FileRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def attachment(self, request, uuid=None, attachment_uuid=None) -> FileResponse:
+        """Download an attachment of a case you may read (the same rule as the case itself)."""
+        try:
+            case_uuid, file_uuid = uuid_lib.UUID(uuid), uuid_lib.UUID(attachment_uuid)
+        except ValueError as exc:
+            raise exceptions.NotFound("No such resource.") from exc
+        # The page's selector: visible_to decides, and anything else is the same 404.
+        attachment = selectors.attachment_get(
+            actor=request.user, case_uuid=case_uuid, attachment_uuid=file_uuid
+        )
+        services.attachment_downloaded(actor=request.user, attachment=attachment)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def _decide(self, request, name: str, service) -> Response:
         case = self.get_object()

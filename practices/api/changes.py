@@ -10,12 +10,15 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api import limit_parse
 from practices.api.cases import readable_cases
 from practices.api.serializers import (
     CaseStudySerializer,
     FeedPageSerializer,
 )
 from practices.sync import feed
+
+FEED_MAX_LIMIT = 500
 
 
 def _encode_cursor(seq: int) -> str:
@@ -43,7 +46,11 @@ class ChangeFeedView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("cursor", str, description="From the previous page; omit to replay"),
-            OpenApiParameter("limit", int, description="Entries to read, 1–500 (default 100)"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": FEED_MAX_LIMIT, "default": 100},
+                description=f"Entries to read, 1–{FEED_MAX_LIMIT} (default 100)",
+            ),
         ],
         responses=FeedPageSerializer,
     )
@@ -53,10 +60,8 @@ class ChangeFeedView(APIView):
             if request.query_params.get("cursor")
             else 0
         )
-        try:
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
-        except ValueError as exc:
-            raise exceptions.ValidationError({"limit": ["A whole number from 1 to 500."]}) from exc
+        raw_limit = request.query_params.get("limit")
+        limit = 100 if raw_limit is None else limit_parse(raw_limit, maximum=FEED_MAX_LIMIT)
         if after > feed.last_seq():
             # A cursor from the future (another instance, a restored backup) would silently
             # skip every change until the counter caught up: make the consumer replay instead.

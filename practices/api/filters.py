@@ -1,10 +1,46 @@
 from __future__ import annotations
 
+import datetime
+import re
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
 from practices.discovery.selection import Selection
+
+# RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+RFC3339_HELP = (
+    "Give a date and time with its offset (RFC 3339), e.g. 2026-01-15T09:00:00Z; "
+    "write a + in the offset as %%2B."
+)
+
+
+class Rfc3339Field(IsoDateTimeField):
+    """Only what the schema's date-time allows: no bare dates, no times without an offset, and
+    no empty value (which would otherwise silently drop the filter)."""
+
+    default_error_messages = {"invalid": RFC3339_HELP}
+
+    def clean(self, value):
+        if value is not None and not RFC3339.match(value):
+            raise forms.ValidationError(RFC3339_HELP, code="invalid")
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        # In UTC before it reaches the database: PostgreSQL refuses offsets beyond ±15:59,
+        # which RFC 3339 allows; a moment outside years 1–9999 in UTC has no answer.
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(RFC3339_HELP, code="invalid") from exc
+
+
+class Rfc3339Filter(django_filters.IsoDateTimeFilter):
+    field_class = Rfc3339Field
 
 
 class CaseStudyApiFilterSet(django_filters.FilterSet):
@@ -23,7 +59,7 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         choices=CaseStudy.Status.choices,
         help_text="Other organisations' cases are always published; drafts etc. are your own.",
     )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = Rfc3339Filter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = CaseStudy

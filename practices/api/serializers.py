@@ -5,10 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import Organisation
+from portal.api import StrictJSONTypesMixin
 from practices.cases import text
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
 from practices.vocabularies.models import Taxonomy, Term
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (WritableTlpEnum).
+WRITABLE_TLP_CHOICES = [c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED]
 
 
 class TextField(serializers.CharField):
@@ -30,7 +34,19 @@ def _text(limit: int, **kwargs) -> TextField:
     )
 
 
-class CaseStudyWriteSerializer(serializers.Serializer):
+class WritableTlpField(serializers.ChoiceField):
+    """The TLP labels a case may carry: the schema offers no RED, and RED gets its reason."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(WRITABLE_TLP_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        if data == CaseStudy.TLP.RED:
+            raise serializers.ValidationError(TLP_RED_REFUSAL)
+        return super().to_internal_value(data)
+
+
+class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
     """What a client may send to create or change a draft; validated like the pages."""
 
     title = serializers.CharField(max_length=200)
@@ -52,7 +68,7 @@ class CaseStudyWriteSerializer(serializers.Serializer):
     evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, required=False, allow_blank=True)
     lessons = _text(text.LONG_SECTION_MAX)
     recommendations = _text(text.LONG_SECTION_MAX)
-    tlp = serializers.ChoiceField(CaseStudy.TLP.choices, required=False)
+    tlp = WritableTlpField(required=False)
     attribution_mode = serializers.ChoiceField(CaseStudy.AttributionMode.choices, required=False)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=120),
@@ -75,11 +91,6 @@ class CaseStudyWriteSerializer(serializers.Serializer):
         "outcome", "effectiveness", "evidence", "lessons", "recommendations", "tlp",
         "attribution_mode",
     ]  # fmt: skip
-
-    def validate_tlp(self, value: str) -> str:
-        if value == CaseStudy.TLP.RED:
-            raise serializers.ValidationError(TLP_RED_REFUSAL)
-        return value
 
     def validate_tags(self, values: list[str]) -> dict[str, list[Term]]:
         wanted = {}
@@ -147,7 +158,7 @@ class CaseStudyUpdateSerializer(CaseStudyWriteSerializer):
     )
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictJSONTypesMixin, serializers.Serializer):
     comment = _text(text.COMMENT_MAX, default="")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 
 from portal.api import NamePagination, StrictCursorPagination
@@ -34,7 +34,7 @@ class TaxonomyViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         responses=TermSerializer(many=True),
-        parameters=[OpenApiParameter("active", bool, description="Only terms offered now")],
+        parameters=[OpenApiParameter("active", bool, description="true: only terms offered now")],
     )
     @action(detail=True, methods=["get"], pagination_class=TermPagination)
     def terms(self, request, slug=None):
@@ -52,7 +52,10 @@ class TaxonomyViewSet(viewsets.ReadOnlyModelViewSet):
                     )
                 )
             )
-        if request.query_params.get("active") in ("true", "1"):
+        active = request.query_params.get("active")
+        if active not in (None, "true", "false"):
+            raise exceptions.ValidationError({"active": ["Give true or false."]})
+        if active == "true":
             terms = terms.filter(is_active=True)
         page = self.paginate_queryset(terms)
         return self.get_paginated_response(TermSerializer(page, many=True).data)

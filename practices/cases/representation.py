@@ -4,11 +4,13 @@ to that organisation. Output follows the queryset's anonymisation decision."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.api import StrictJSONTypesMixin
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_moderates, actor_owns
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION
@@ -30,7 +32,7 @@ class TagSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-class ReferenceSerializer(serializers.Serializer):
+class ReferenceSerializer(StrictJSONTypesMixin, serializers.Serializer):
     url = serializers.URLField(max_length=1000)
     title = serializers.CharField(max_length=300)
     archive_url = serializers.URLField(
@@ -44,7 +46,9 @@ class AttachmentOutSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
-    download_url = serializers.CharField()
+    download_url = serializers.URLField(
+        help_text="Absolute; send your token: `GET` answers the file as an attachment."
+    )
 
 
 class CaseStudySerializer(serializers.ModelSerializer):
@@ -125,8 +129,17 @@ class CaseStudySerializer(serializers.ModelSerializer):
             for r in case.references.all()
         ]
 
+    def _absolute(self, path: str) -> str:
+        """A link a machine can follow: from the request when there is one, else (webhook
+        payloads, built by a task) from SITE_URL."""
+        request = self.context.get("request")
+        if request is not None:
+            return request.build_absolute_uri(path)
+        return settings.SITE_URL + path
+
     @extend_schema_field(AttachmentOutSerializer(many=True))
     def get_attachments(self, case: CaseStudy) -> list[dict]:
+        # The API's own download, which takes a token; the page's link answers only sessions.
         return [
             {
                 "uuid": a.uuid,
@@ -134,7 +147,9 @@ class CaseStudySerializer(serializers.ModelSerializer):
                 "content_type": a.content_type,
                 "size": a.size,
                 "sha256": a.sha256,
-                "download_url": reverse("practices:attachment-download", args=[case.uuid, a.uuid]),
+                "download_url": self._absolute(
+                    reverse("api:case-attachment", args=[case.uuid, a.uuid])
+                ),
             }
             for a in case.attachments.all()
         ]
@@ -144,6 +159,6 @@ class CaseStudySerializer(serializers.ModelSerializer):
         disarm = any(t.taxonomy.slug.startswith("disarm") for t in self._terms(case))
         return DISARM_ATTRIBUTION if disarm else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, case: CaseStudy) -> str:
-        return reverse("api:case-detail", args=[case.uuid])
+        return self._absolute(reverse("api:case-detail", args=[case.uuid]))

@@ -62,8 +62,11 @@ def start_draft(page: Page, title: str) -> None:
 
 
 def picker(page: Page, label: str):
-    """The term picker (checkbox list with its search box) under a field's label."""
-    return page.locator(".field").filter(has=page.get_by_text(label, exact=True))
+    """The term picker (checkbox list with its search box) under a field's label, once its
+    script has set it up (a person typing that early is rare; a test under load is not)."""
+    field = page.locator(".field").filter(has=page.get_by_text(label, exact=True))
+    expect(field.locator("[data-picker-ready]")).to_have_count(1)
+    return field
 
 
 def go_to_section(page: Page, name: str) -> None:

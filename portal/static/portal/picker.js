@@ -13,7 +13,7 @@
     search.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); }
     });
-    search.addEventListener("input", function () {
+    function apply() {
       var words = normalise(search.value).split(/\s+/).filter(Boolean);
       options.forEach(function (option) {
         var text = normalise(option.textContent);
@@ -29,7 +29,11 @@
         }
         group.hidden = !group.querySelector("[data-picker-option]:not([hidden])");
       });
-    });
+    }
+    search.addEventListener("input", apply);
+    // Text typed before this script ran (a slow connection, the back button) filters too.
+    if (search.value) { apply(); }
+    picker.setAttribute("data-picker-ready", "");
   }
   document.querySelectorAll("[data-picker]").forEach(setUp);
 })();

@@ -271,7 +271,7 @@ def test_detail_is_found_by_uuid(org, token):
 
     assert response.status_code == 200
     assert (response.json()["uuid"], response.json()["title"]) == (str(case.uuid), "Forged letter")
-    assert response.json()["url"] == detail_url(case)
+    assert response.json()["url"] == "http://testserver" + detail_url(case)
 
 
 @pytest.mark.parametrize(
@@ -544,8 +544,9 @@ def test_patch_of_a_submitted_case_is_refused_with_the_reason(org, writer):
     assert "cannot be edited" in body["detail"]
 
 
-def test_submit_of_an_incomplete_draft_lists_what_is_missing(draft, writer):
-    body = assert_problem(writer.post(f"{detail_url(draft)}submit/"), 400)
+def test_submit_of_an_incomplete_draft_is_a_409_that_lists_what_is_missing(draft, writer):
+    """The request is schema-valid; it is the draft's state that refuses it (a conflict)."""
+    body = assert_problem(writer.post(f"{detail_url(draft)}submit/"), 409)
 
     missing = body["errors"]["missing"]
     assert "lessons learned (Outcome)" in missing
