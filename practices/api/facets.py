@@ -9,6 +9,7 @@ published cases the caller may read, each family without its own selection (see
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -58,7 +59,12 @@ class CaseFacetsView(APIView):
                 "tag", str, description='"taxonomy:code", e.g. disarm-red:T0086', **_MANY
             ),
             OpenApiParameter("tlp", str, enum=["clear", "green", "amber", "amber_strict"], **_MANY),
-            OpenApiParameter("year", int, description="Year the incident started", **_MANY),
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": 1900, "maximum": 2100},
+                description="Year the incident started",
+                **_MANY,
+            ),
             OpenApiParameter(
                 "effectiveness",
                 str,
@@ -71,8 +77,12 @@ class CaseFacetsView(APIView):
                 ],
                 **_MANY,
             ),
-            OpenApiParameter("period_from", str, description="Incident active on or after (date)"),
-            OpenApiParameter("period_to", str, description="Incident active on or before (date)"),
+            OpenApiParameter(
+                "period_from", OpenApiTypes.DATE, description="Incident active on or after"
+            ),
+            OpenApiParameter(
+                "period_to", OpenApiTypes.DATE, description="Incident active on or before"
+            ),
         ],
         responses=FacetCountsSerializer,
     )
