@@ -61,9 +61,12 @@ class CaseFacetsView(APIView):
             OpenApiParameter("tlp", str, enum=["clear", "green", "amber", "amber_strict"], **_MANY),
             OpenApiParameter(
                 "year",
-                {"type": "integer", "minimum": 1900, "maximum": 2100},
+                {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1900, "maximum": 2100},
+                },
                 description="Year the incident started",
-                **_MANY,
+                explode=True,
             ),
             OpenApiParameter(
                 "effectiveness",
