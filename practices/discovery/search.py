@@ -27,11 +27,12 @@ PostgreSQL, FTS5's trigram tokenizer on SQLite).
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
@@ -40,6 +41,8 @@ from practices.cases.models import CaseStudy
 from practices.discovery.models import CaseSearchDocument
 from practices.discovery.query import Query, Term, parse
 
+logger = logging.getLogger(__name__)
+
 CONFIG = "english"
 FTS_TABLE = "practices_casesearch_fts"
 TRIGRAM_TABLE = "practices_casesearch_trigram"
@@ -47,6 +50,8 @@ TEXT_FIELDS = ("heading", "body", "detail")
 # FTS5's bm25 weights for heading, body and detail, in the ratio of PostgreSQL's A/B/C defaults.
 BM25_WEIGHTS = (1.0, 0.4, 0.2)
 TYPO_SIMILARITY = 0.5
+TYPO_TIMEOUT_MS = 300
+TYPO_MAX_CASES = 1000
 BATCH = 500
 
 
@@ -208,15 +213,34 @@ def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[Ca
         rank = SearchRank(F("search_document__vector"), combined, cover_density=True)
     found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
     if ranked_terms and not found.exists():
-        # Nothing matched word for word: try each word as a near spelling (a typo), through the
-        # trigram indexes (``%>``, at this connection's similarity threshold).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                [str(TYPO_SIMILARITY)],
-            )
-        found = queryset.filter(_combine(query, _near_spelling)).annotate(search_rank=rank)
+        # Nothing matched word for word: try each word as a near spelling (a typo).
+        near = _near_spelling_ids(queryset.filter(_combine(query, _near_spelling)))
+        found = queryset.filter(pk__in=near).annotate(search_rank=rank)
     return _ordered(found, ranked=bool(ranked_terms))
+
+
+def _near_spelling_ids(candidates: QuerySet[CaseStudy]) -> list[int]:
+    """The cases a typo search finds, within a time bound.
+
+    Trigram similarity (``%>`` through the trigram indexes) must recheck every document that
+    shares a few trigrams with the word, and long documents share most of them: at 100 000
+    cases that took 17–50 s in bench/search.py. Until a word list makes this cheap, the attempt
+    gets ``TYPO_TIMEOUT_MS`` and finds nothing when it runs out, rather than hold a request.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Both settings are local to this savepoint's transaction and end with it.
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('statement_timeout', %s, true)",
+                [str(TYPO_SIMILARITY), f"{TYPO_TIMEOUT_MS}ms"],
+            )
+            ids = list(candidates.values_list("pk", flat=True)[:TYPO_MAX_CASES])
+            cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+            return ids
+    except OperationalError:
+        logger.warning("A typo search ran out of time (%d ms); it found nothing", TYPO_TIMEOUT_MS)
+        return []
 
 
 def _near_spelling(term: Term) -> Q:

@@ -224,3 +224,19 @@ def test_browse_page_shows_snippets_only_of_readable_cases(library, member, outs
     page = client.get(reverse("practices:case-list"), {"q": "elections"}).content.decode()
     assert "<mark>elections</mark>" in page
     assert "Hidden" not in page
+
+
+@pytest.mark.postgres
+def test_a_slow_typo_search_gives_up_in_time_and_leaves_the_connection_as_it_was(
+    library, member, monkeypatch
+):
+    from practices.discovery import search
+
+    monkeypatch.setattr(search, "TYPO_TIMEOUT_MS", 50)
+    slow = CaseStudy.objects.extra(where=["pg_sleep(0.2) IS NOT NULL"])
+    assert search._near_spelling_ids(slow) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+    # The request goes on: the same connection still answers.
+    assert found(member, "harbour") == ["Harbour video"]
