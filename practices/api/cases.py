@@ -28,9 +28,10 @@ from practices.api.serializers import (
     CaseStudyWriteSerializer,
     DecisionSerializer,
 )
-from practices.cases import selectors, services
+from practices.cases import selectors
 from practices.cases.models import Attachment, CaseStudy
 from practices.cases.querysets import actor_owns
+from practices.cases.views import attachment_file_response, services
 from practices.exceptions import IncompleteCase, PracticesError, StaleEdit, TransitionRefused
 from practices.moderation import transitions
 from practices.vocabularies.models import Term
@@ -194,16 +195,7 @@ class CaseStudyViewSet(
         attachment = selectors.attachment_get(
             actor=request.user, case_uuid=case_uuid, attachment_uuid=file_uuid
         )
-        services.attachment_downloaded(actor=request.user, attachment=attachment)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_file_response(actor=request.user, attachment=attachment)
 
     def _decide(self, request, name: str, service) -> Response:
         case = self.get_object()

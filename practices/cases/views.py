@@ -301,7 +301,13 @@ def attachment_download(request: HttpRequest, uuid, attachment_uuid) -> FileResp
     attachment = selectors.attachment_get(
         actor=request.user, case_uuid=uuid, attachment_uuid=attachment_uuid
     )
-    services.attachment_downloaded(actor=request.user, attachment=attachment)
+    return attachment_file_response(actor=request.user, attachment=attachment)
+
+
+def attachment_file_response(*, actor, attachment) -> FileResponse:
+    """The file as a download (pages and API alike): recorded, never shown inline, never
+    sniffed into another type, never cached by a shared cache."""
+    services.attachment_downloaded(actor=actor, attachment=attachment)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
