@@ -28,10 +28,10 @@ from practices.api.serializers import (
     CaseStudyWriteSerializer,
     DecisionSerializer,
 )
-from practices.cases import selectors
+from practices.cases import selectors, services
 from practices.cases.models import Attachment, CaseStudy
 from practices.cases.querysets import actor_owns
-from practices.cases.views import attachment_file_response, services
+from practices.cases.views import attachment_file_response
 from practices.exceptions import IncompleteCase, PracticesError, StaleEdit, TransitionRefused
 from practices.moderation import transitions
 from practices.vocabularies.models import Term
