@@ -15,7 +15,6 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from practices.cases import selectors
 from practices.discovery.browse import COUNT_CAP, capped_count
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
@@ -90,9 +89,7 @@ class CaseFacetsView(APIView):
         responses=FacetCountsSerializer,
     )
     def get(self, request):
-        filterset = CaseStudyFilterSet(
-            request.query_params, queryset=selectors.case_study_list(actor=request.user)
-        )
+        filterset = CaseStudyFilterSet.for_reader(request.query_params, actor=request.user)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         found = capped_count(filterset.qs)

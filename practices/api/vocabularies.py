@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
@@ -44,14 +43,7 @@ class TaxonomyViewSet(viewsets.ReadOnlyModelViewSet):
         if taxonomy.slug == "keyword":
             # Free keywords summarise the cases they were typed on: list only those used on
             # cases this reader may see, or the list would reveal the others.
-            readable = CaseStudy.objects.visible_to(request.user)
-            terms = terms.filter(
-                Exists(
-                    CaseStudy.terms.through.objects.filter(
-                        term_id=OuterRef("pk"), casestudy_id__in=readable.values("pk")
-                    )
-                )
-            )
+            terms = terms.used_on(CaseStudy.objects.visible_to(request.user))
         active = request.query_params.get("active")
         if active not in (None, "true", "false"):
             raise exceptions.ValidationError({"active": ["Give true or false."]})

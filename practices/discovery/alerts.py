@@ -32,7 +32,6 @@ from django.urls import reverse
 
 from accounts.models import User
 from outbox.services import email_queue
-from practices.cases import selectors
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.models import SavedSearch
@@ -105,9 +104,7 @@ def saved_search_new_cases(
     None when the saved filters are no longer valid (e.g. a region that was removed): an
     invalid filter would be dropped by django-filter and widen the search, so nothing is sent.
     """
-    filterset = CaseStudyFilterSet(
-        QueryDict(saved_search.query), queryset=selectors.case_study_list(actor=person)
-    )
+    filterset = CaseStudyFilterSet.for_reader(QueryDict(saved_search.query), actor=person)
     if not filterset.is_valid():
         return None
     matches = filterset.qs.filter(published_at__gt=since, published_at__lte=until).order_by(

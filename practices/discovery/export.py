@@ -13,15 +13,14 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
-from practices.cases import selectors
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.views import sign_in_first
 
 # Taxonomies given a column of their own, with what the column is called.
 TAG_COLUMNS = {
@@ -109,11 +108,9 @@ def _rows(cases, site: str) -> Iterator[list[str]]:
 
 def case_list_csv(request: HttpRequest):
     """``/cases/export.csv?<the browse page's query>``: every matching case, streamed."""
-    if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
-        return redirect(f"{reverse('account_login')}?next={reverse('practices:case-list')}")
-    filterset = CaseStudyFilterSet(
-        request.GET, queryset=selectors.case_study_list(actor=request.user)
-    )
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     cases = filterset.qs.iterator(chunk_size=CHUNK)
     if request.user.is_authenticated:
         audit_record(

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from practices.cases import selectors
 from practices.cases.models import CaseStudy
 from practices.discovery.selection import (
     EFFECTIVENESS,
@@ -37,6 +38,12 @@ def _refusal(what: str) -> dict[str, str]:
 class CaseStudyFilterSet(django_filters.FilterSet):
     """``q``, ``tag`` (``taxonomy:code``, repeatable), ``tlp``, ``year``, ``effectiveness``,
     the incident period and ``sort``; ``region``/``country`` from older links still work."""
+
+    @classmethod
+    def for_reader(cls, data, *, actor) -> CaseStudyFilterSet:
+        """The filters over the published cases ``actor`` may read: where the browse page, its
+        CSV export, the facets API and saved-search alerts all start (``visible_to``)."""
+        return cls(data, queryset=selectors.case_study_list(actor=actor))
 
     q = django_filters.CharFilter(
         label="Search",

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from practices.cases import selectors
 from practices.discovery.browse import (
     COUNT_CAP,
     CappedPaginator,
@@ -28,7 +27,8 @@ TERM_SEARCH_LIMIT = 20
 _FORM_FIELDS = {"q", "period_from", "period_to", "sort"}
 
 
-def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
+def sign_in_first(request: HttpRequest) -> HttpResponse | None:
+    """Visitors are sent to sign in unless the public view is on (the page and its export)."""
     if not request.user.is_authenticated and not settings.PUBLIC_VIEW_ENABLED:
         return redirect(f"{reverse('account_login')}?next={request.path}")
     return None
@@ -36,11 +36,9 @@ def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     """Browse published cases the reader may see: full-text search, facets and filters."""
-    if response := _sign_in_first(request):
+    if response := sign_in_first(request):
         return response
-    filterset = CaseStudyFilterSet(
-        request.GET, queryset=selectors.case_study_list(actor=request.user)
-    )
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     selection = filterset.selection
     paginator = CappedPaginator(selection.ordered(filterset.qs), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -88,13 +86,13 @@ def case_terms(request: HttpRequest) -> HttpResponse:
     Vocabulary terms are not secret; free keywords are, so a keyword is listed only when a
     case the reader may read carries it.
     """
-    if response := _sign_in_first(request):
+    if response := sign_in_first(request):
         return response
     slug = request.GET.get("taxonomy", "")
     text = " ".join(request.GET.get("q", "").split())[:100]
     state = QueryDict(request.GET.get("state", ""))
-    readable = selectors.case_study_list(actor=request.user)
-    selection = CaseStudyFilterSet(state, queryset=readable).selection
+    filterset = CaseStudyFilterSet.for_reader(state, actor=request.user)
+    readable, selection = filterset.queryset, filterset.selection
     if slug not in TAXONOMY_FACETS and slug != "keyword":
         return render(
             request,
@@ -109,7 +107,7 @@ def case_terms(request: HttpRequest) -> HttpResponse:
         )
     terms = Term.objects.of(slug).active()
     if slug == "keyword":
-        terms = terms.filter(pk__in=readable.order_by().values("terms"))
+        terms = terms.used_on(readable)
     if text:
         terms = terms.filter(Q(label__icontains=text) | Q(code__icontains=text))
     browse = reverse("practices:case-list")
