@@ -17,7 +17,7 @@ from practices.cases.models import (
     Reference,
     _attachment_path,
 )
-from practices.discovery.models import CaseSearchDocument, SavedSearch
+from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
 from practices.moderation.models import Approval
 from practices.sync.models import (
     CaseChange,
@@ -41,6 +41,7 @@ __all__ = [
     "ModerationEvent",
     "Reference",
     "SavedSearch",
+    "SearchWord",
     "Taxonomy",
     "Term",
     "WebhookDelivery",
