@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -89,6 +90,13 @@ class User(AbstractUser):
         default=True,
         help_text="Notices such as 'your case was published' and the moderators' digest. "
         "Mail that needs you to act is always sent.",
+    )
+    language = models.CharField(
+        "language",
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The portal's pages and the e-mail sent to you. Blank: your browser's.",
     )
     is_demo = models.BooleanField(default=False, editable=False)
 

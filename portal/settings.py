@@ -219,6 +219,14 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The interface languages, each named in itself (the switcher shows them so). Adding one:
+# README, "Adding a language".
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("fr", "Français"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -37,7 +37,7 @@ class CaseSearchDocument(models.Model):
 
 
 class SearchWord(models.Model):
-    """A word of the shared index, for typo tolerance on PostgreSQL (``practices.discovery.search``).
+    """A word of the shared index, for typo search on PostgreSQL (``practices.discovery.search``).
 
     Trigram similarity against whole documents must recheck thousands of long texts; against
     this list of distinct words (the pattern of pg_trgm's "Text Search Integration") it takes
