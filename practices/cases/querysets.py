@@ -78,6 +78,24 @@ class CaseStudyQuerySet(models.QuerySet):
         )
         return self.filter(own | shared)
 
+    def tlps_published_to(self, actor) -> frozenset[str]:
+        """The TLPs whose *every* published case ``visible_to(actor)`` returns, whoever wrote it.
+
+        Written next to ``visible_to`` and from the same rule, for counts that come from an
+        aggregate shared by many readers (the browse facets): the published cases of these TLPs
+        are counted from the aggregate, every other visible case live. A test checks, for each
+        kind of actor, that these TLPs' published cases are all in ``visible_to(actor)``.
+        """
+        TLP = self.model.TLP
+        organisation_id = _actor_organisation_id(actor)
+        if organisation_id is None:
+            is_active_person = actor is None or not actor.is_authenticated or actor.is_active
+            public = settings.PUBLIC_VIEW_ENABLED and is_active_person
+            return frozenset({TLP.CLEAR}) if public else frozenset()
+        if actor.is_moderator:
+            return frozenset(TLP.values)
+        return frozenset({TLP.CLEAR, TLP.GREEN})
+
     def with_originator_for(self, actor) -> CaseStudyQuerySet:
         """Annotate ``originator_visible``: may this actor learn who submitted each case?
 

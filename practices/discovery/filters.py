@@ -39,11 +39,17 @@ class CaseStudyFilterSet(django_filters.FilterSet):
     """``q``, ``tag`` (``taxonomy:code``, repeatable), ``tlp``, ``year``, ``effectiveness``,
     the incident period and ``sort``; ``region``/``country`` from older links still work."""
 
+    # Who reads (set by ``for_reader``): facets of the unfiltered page count from a shared
+    # aggregate, which needs to know which TLPs this reader sees whole.
+    actor = None
+
     @classmethod
     def for_reader(cls, data, *, actor) -> CaseStudyFilterSet:
         """The filters over the published cases ``actor`` may read: where the browse page, its
         CSV export, the facets API and saved-search alerts all start (``visible_to``)."""
-        return cls(data, queryset=selectors.case_study_list(actor=actor))
+        filterset = cls(data, queryset=selectors.case_study_list(actor=actor))
+        filterset.actor = actor
+        return filterset
 
     q = django_filters.CharFilter(
         label="Search",
