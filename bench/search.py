@@ -61,7 +61,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organisation, User
 from bench.corpus import case_texts
 from practices.cases import selectors
-from practices.discovery.search import CONFIG, case_search
+from practices.discovery.search import CONFIG, VECTOR_SQL, WORDS_SQL, case_search
 from practices.models import CaseSearchDocument, CaseStudy, Term
 
 BENCH_ORG_PREFIX = "[bench] "
@@ -268,31 +268,30 @@ def index_missing() -> None:
             batch = ids[start : start + 10_000]
             cursor.execute(
                 f"""
-                INSERT INTO {table} (case_study_id, heading, body, detail, vector)
-                SELECT id, heading, body, detail,
-                       setweight(to_tsvector(%s, heading), 'A')
-                       || setweight(to_tsvector(%s, body), 'B')
-                       || setweight(to_tsvector(%s, detail), 'C')
-                  FROM (
-                    SELECT c.id,
-                           concat_ws(E'\n', NULLIF(c.title, ''), (
-                               SELECT string_agg(concat_ws(E'\n', NULLIF(t.label, ''),
-                                                 NULLIF(t.code, ''), NULLIF(x.name, '')),
-                                                 E'\n' ORDER BY t.id)
-                                 FROM practices_casestudy_terms ct
-                                 JOIN practices_term t ON t.id = ct.term_id
-                                 JOIN practices_taxonomy x ON x.id = t.taxonomy_id
-                                WHERE ct.casestudy_id = c.id)) AS heading,
-                           concat_ws(E'\n', NULLIF(c.summary, ''), NULLIF(c.lessons, ''),
-                                     NULLIF(c.recommendations, '')) AS body,
-                           concat_ws(E'\n', NULLIF(c.incident, ''), NULLIF(c.response, ''),
-                                     NULLIF(c.outcome, '')) AS detail
-                      FROM practices_casestudy c
-                     WHERE c.id = ANY(%s)
-                  ) texts
+                INSERT INTO {table} (case_study_id, heading, body, detail)
+                SELECT c.id,
+                       concat_ws(E'\n', NULLIF(c.title, ''), (
+                           SELECT string_agg(concat_ws(E'\n', NULLIF(t.label, ''),
+                                             NULLIF(t.code, ''), NULLIF(x.name, '')),
+                                             E'\n' ORDER BY t.id)
+                             FROM practices_casestudy_terms ct
+                             JOIN practices_term t ON t.id = ct.term_id
+                             JOIN practices_taxonomy x ON x.id = t.taxonomy_id
+                            WHERE ct.casestudy_id = c.id)),
+                       concat_ws(E'\n', NULLIF(c.summary, ''), NULLIF(c.lessons, ''),
+                                 NULLIF(c.recommendations, '')),
+                       concat_ws(E'\n', NULLIF(c.incident, ''), NULLIF(c.response, ''),
+                                 NULLIF(c.outcome, ''))
+                  FROM practices_casestudy c
+                 WHERE c.id = ANY(%s)
                 """,
-                [CONFIG, CONFIG, CONFIG, batch],
+                [batch],
             )
+            # The vector and the typo words exactly as practices.discovery.search writes them.
+            cursor.execute(
+                f"UPDATE {table} SET vector = {VECTOR_SQL} WHERE case_study_id = ANY(%s)", [batch]
+            )
+            cursor.execute(WORDS_SQL, [batch])
         if ids:
             cursor.execute("ANALYZE")
     print(f"index: {len(ids)} documents in {time.perf_counter() - started:.1f} s")

@@ -16,32 +16,31 @@ How a query runs
 visibility (``visible_to``) — search never widens it — and orders by relevance, then recency.
 The syntax is ``practices.discovery.query``'s. On PostgreSQL a word or phrase is a ``tsquery``
 against the stored, weighted, GIN-indexed ``tsvector`` (English stemming: ``election`` finds
-``elections``), ranked by ``ts_rank_cd``; when the words find nothing, each word is matched by
-trigram similarity instead (``pg_trgm``), so a missing, extra or wrong letter still finds
-the case. On SQLite the same
-terms run against an FTS5 table with the Porter stemmer, ranked by ``bm25``. Terms in Japanese
-or Korean, which are written without spaces, match as substrings on both (trigram index on
-PostgreSQL, FTS5's trigram tokenizer on SQLite).
+``elections``), ranked by ``ts_rank_cd``; when the words find nothing, each word is replaced by
+its nearest words of the index by trigram distance (``pg_trgm`` over ``SearchWord``), so a
+missing, extra or wrong letter still finds the case. On SQLite the same terms run against an
+FTS5 table with the Porter stemmer, ranked by ``bm25``. Japanese, Korean and Chinese are
+written without spaces between words: on PostgreSQL the index holds their text as overlapping
+pairs of characters and a term is looked up as the phrase of its pairs (through the same GIN
+index; a one-character term falls back to a substring match); on SQLite they match through
+FTS5's trigram tokenizer.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 from practices.cases.models import CaseStudy
-from practices.discovery.models import CaseSearchDocument
+from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
-
-logger = logging.getLogger(__name__)
 
 CONFIG = "english"
 FTS_TABLE = "practices_casesearch_fts"
@@ -49,10 +48,15 @@ TRIGRAM_TABLE = "practices_casesearch_trigram"
 TEXT_FIELDS = ("heading", "body", "detail")
 # FTS5's bm25 weights for heading, body and detail, in the ratio of PostgreSQL's A/B/C defaults.
 BM25_WEIGHTS = (1.0, 0.4, 0.2)
-TYPO_SIMILARITY = 0.5
-TYPO_TIMEOUT_MS = 300
-TYPO_MAX_CASES = 1000
+TYPO_NEAREST = 3  # words tried in place of a misspelt one
 BATCH = 500
+# Runs of Japanese kana, Chinese/Japanese ideographs and Korean Hangul (the same class as the
+# SQL function ``practices_cjk_bigrams`` of migration 0007).
+CJK_CLASS = (
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    r"\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+)
+CJK_RUN = re.compile(CJK_CLASS + "+")
 
 
 # --- The index -------------------------------------------------------------------------------
@@ -94,18 +98,51 @@ def search_index_update(case_ids: Iterable[int]) -> int:
     return len(cases)
 
 
+def _weighted(column: str, weight: str) -> str:
+    return (
+        f"setweight(to_tsvector('{CONFIG}', {column}) "
+        f"|| to_tsvector('simple', practices_cjk_bigrams({column})), '{weight}')"
+    )
+
+
+# The stored vector of a document, from its three texts (bench/search.py builds it the same
+# way): each field's English words, stemmed, and the overlapping pairs of characters of its
+# Japanese, Korean and Chinese runs (the function is in migration 0007), at the field's weight.
+VECTOR_SQL = " || ".join(
+    _weighted(column, weight) for column, weight in zip(TEXT_FIELDS, "ABC", strict=True)
+)
+# The words of the shared, published cases, for typo search (see ``SearchWord``).
+WORDS_SQL = f"""
+    INSERT INTO {SearchWord._meta.db_table} (word)
+    SELECT DISTINCT word
+      FROM {CaseSearchDocument._meta.db_table} d
+      JOIN {CaseStudy._meta.db_table} c ON c.id = d.case_study_id,
+           unnest(tsvector_to_array(to_tsvector('simple', d.heading || ' ' || d.body || ' '
+                                                || d.detail))) AS word
+     WHERE d.case_study_id = ANY(%s)
+       AND c.status = 'published' AND c.tlp IN ('clear', 'green')
+       AND length(word) BETWEEN 3 AND 64 AND word ~ '^[[:alpha:]]+$' AND word !~ '{CJK_CLASS}'
+    ON CONFLICT DO NOTHING
+"""  # noqa: S608 (names from the models and constants)
+
+
+# For each typed word, its nearest words by trigram distance (GiST index, ``<->``).
+NEAREST_WORDS_SQL = f"""
+    SELECT typed.word, found.word FROM unnest(%s::text[]) AS typed(word), LATERAL (
+      SELECT word FROM {SearchWord._meta.db_table}
+       WHERE word %% typed.word ORDER BY word <-> typed.word LIMIT %s
+    ) AS found
+"""  # noqa: S608 (a model's table)
+
+
 def _postgres_vectors(ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE {CaseSearchDocument._meta.db_table}
-               SET vector = setweight(to_tsvector(%s, heading), 'A')
-                         || setweight(to_tsvector(%s, body), 'B')
-                         || setweight(to_tsvector(%s, detail), 'C')
-             WHERE case_study_id = ANY(%s)
-            """,  # noqa: S608 (table name from the model, values as parameters)
-            [CONFIG, CONFIG, CONFIG, ids],
+            f"UPDATE {CaseSearchDocument._meta.db_table} SET vector = {VECTOR_SQL} "  # noqa: S608
+            "WHERE case_study_id = ANY(%s)",
+            [ids],
         )
+        cursor.execute(WORDS_SQL, [ids])
 
 
 def _sqlite_mirror(ids: list[int]) -> None:
@@ -195,61 +232,87 @@ def _substring(term: Term) -> Q:
     return condition
 
 
-def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[CaseStudy]:
-    def tsquery(term: Term) -> SearchQuery:
+def _cjk_tsquery(text: str) -> str | None:
+    """A Japanese, Korean or Chinese term as phrases of its overlapping character pairs, the
+    way the index stores such text ("選挙違反" → ``'選挙' <-> '挙違' <-> '違反'``); None when a
+    run has one character, which no pair can find."""
+    phrases = []
+    for run in CJK_RUN.findall(text):
+        if len(run) < 2:
+            return None
+        pairs = (run[i : i + 2] for i in range(len(run) - 1))
+        # Pairs hold only CJK characters: nothing in them is tsquery syntax.
+        phrases.append("(" + " <-> ".join(f"'{pair}'" for pair in pairs) + ")")
+    return " & ".join(phrases) or None
+
+
+def _tsquery(term: Term) -> SearchQuery | None:
+    """The term as a tsquery on the stored vector, or None when it must match as a substring."""
+    if not term.unspaced:
         return SearchQuery(term.text, config=CONFIG, search_type="phrase")
+    pairs = _cjk_tsquery(term.text)
+    if pairs is None:
+        return None
+    found = SearchQuery(pairs, config="simple", search_type="raw")
+    rest = CJK_RUN.sub(" ", term.text).strip()  # e.g. the "2024" of "選挙 2024"
+    return found & SearchQuery(rest, config=CONFIG, search_type="plain") if rest else found
 
+
+def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[CaseStudy]:
     def leaf(term: Term) -> Q:
-        if term.unspaced:
-            return _substring(term)
-        return Q(search_document__vector=tsquery(term))
+        tsquery = _tsquery(term)
+        return _substring(term) if tsquery is None else Q(search_document__vector=tsquery)
 
-    ranked_terms = [t for t in query.positive_terms if not t.unspaced]
-    rank = Value(0.0, output_field=FloatField())
-    if ranked_terms:
-        combined = tsquery(ranked_terms[0])
-        for term in ranked_terms[1:]:
-            combined |= tsquery(term)
-        rank = SearchRank(F("search_document__vector"), combined, cover_density=True)
-    found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
-    if ranked_terms and not found.exists():
-        # Nothing matched word for word: try each word as a near spelling (a typo).
-        near = _near_spelling_ids(queryset.filter(_combine(query, _near_spelling)))
-        found = queryset.filter(pk__in=near).annotate(search_rank=rank)
-    return _ordered(found, ranked=bool(ranked_terms))
+    def ranked(query: Query) -> QuerySet[CaseStudy]:
+        tsqueries = [q for q in map(_tsquery, query.positive_terms) if q is not None]
+        rank = Value(0.0, output_field=FloatField())
+        if tsqueries:
+            combined = tsqueries[0]
+            for tsquery in tsqueries[1:]:
+                combined |= tsquery
+            rank = SearchRank(F("search_document__vector"), combined, cover_density=True)
+        found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
+        return _ordered(found, ranked=bool(tsqueries))
+
+    found = ranked(query)
+    if not found.exists() and (corrected := _corrected(query)) is not None:
+        found = ranked(corrected)
+    return found
 
 
-def _near_spelling_ids(candidates: QuerySet[CaseStudy]) -> list[int]:
-    """The cases a typo search finds, within a time bound.
+def _corrected(query: Query) -> Query | None:
+    """The query with each word replaced by the nearest words of the index (a typo), or None
+    when no word has a neighbour.
 
-    Trigram similarity (``%>`` through the trigram indexes) must recheck every document that
-    shares a few trigrams with the word, and long documents share most of them: at 100 000
-    cases that took 17–50 s in bench/search.py. Until a word list makes this cheap, the attempt
-    gets ``TYPO_TIMEOUT_MS`` and finds nothing when it runs out, rather than hold a request.
+    Looked up by trigram distance in ``SearchWord`` (a few thousand distinct words, GiST
+    index) rather than against whole documents, which took 17–50 s at 100 000 cases; only the
+    words of shared, published cases are there, and the corrected words are never shown.
     """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Both settings are local to this savepoint's transaction and end with it.
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
-                "set_config('statement_timeout', %s, true)",
-                [str(TYPO_SIMILARITY), f"{TYPO_TIMEOUT_MS}ms"],
-            )
-            ids = list(candidates.values_list("pk", flat=True)[:TYPO_MAX_CASES])
-            cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
-            return ids
-    except OperationalError:
-        logger.warning("A typo search ran out of time (%d ms); it found nothing", TYPO_TIMEOUT_MS)
-        return []
-
-
-def _near_spelling(term: Term) -> Q:
-    if term.unspaced or term.phrase:
-        return _substring(term)
-    condition = Q()
-    for name in TEXT_FIELDS:
-        condition |= Q(**{f"search_document__{name}__trigram_word_similar": term.text})
-    return condition
+    words = sorted(
+        {
+            term.text.lower()
+            for term in query.positive_terms
+            if not (term.unspaced or term.phrase) and len(term.text) >= 3
+        }
+    )
+    if not words:
+        return None
+    near: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_WORDS_SQL, [words, TYPO_NEAREST])
+        for typed, found in cursor.fetchall():
+            if found != typed:
+                near.setdefault(typed, []).append(found)
+    if not near:
+        return None
+    groups = []
+    for group in query.groups:
+        alternatives = []
+        for term in group:
+            replacements = [] if term.negated else near.get(term.text.lower(), [])
+            alternatives += [Term(word) for word in replacements] or [term]
+        groups.append(alternatives)
+    return Query(groups)
 
 
 def _fts_phrase(term: Term) -> str:
