@@ -55,12 +55,15 @@ settings.STORAGES = {
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organisation, User
 from bench.corpus import case_texts
 from practices.cases import selectors
+from practices.discovery.facets import case_facets
+from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import CONFIG, VECTOR_SQL, WORDS_SQL, case_search
 from practices.models import CaseSearchDocument, CaseStudy, Term
 
@@ -428,6 +431,38 @@ def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
     return run
 
 
+def facets(actor, text: str, tag: str | None) -> Callable[[], object]:
+    """The facet panel of the browse page for this search (``case_facets``)."""
+    data = QueryDict(mutable=True)
+    if text:
+        data["q"] = text
+    if tag:
+        data["tag"] = tag
+
+    def run():
+        return case_facets(CaseStudyFilterSet.for_reader(data, actor=actor))
+
+    return run
+
+
+def facets_floor(actor) -> Callable[[], object]:
+    """The term counts of the unfiltered page by hand: one GROUP BY over the visible published
+    cases' term links (what the page computed on every request before the shared aggregate)."""
+    visible, params = floor_visibility(actor)
+    sql = (
+        "SELECT ct.term_id, count(*) FROM practices_casestudy_terms ct "
+        "JOIN practices_casestudy c ON c.id = ct.casestudy_id "
+        f"WHERE c.status = 'published' AND {visible} GROUP BY ct.term_id"
+    )
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return run
+
+
 def browse(client: Client, text: str, tag: str | None) -> Callable[[], object]:
     params = {"q": text} if text else {}
     if tag:
@@ -462,9 +497,10 @@ def measure_all(bench: Bench, explain: bool, typo: bool) -> None:
                 [search_page(reader, q, t) for q, t in queries],
                 [search_floor(actor, q, t) for q, t in queries],
             )
-        # Facets (practices.discovery.facets) go here: one bench.measure over the same
-        # queries, calling the facet selector on the same filtered queryset, with a floor
-        # of one GROUP BY over the through table.
+        bench.measure(
+            f"facets, no q, {actor_name}", [facets(reader, "", None)], [facets_floor(actor)]
+        )
+        bench.measure(f"facets with q, {actor_name}", [facets(reader, q, t) for q, t in QUERIES])
         client = Client()
         if actor is not None:
             client.force_login(actor)

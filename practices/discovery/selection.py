@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from practices.cases.models import CaseStudy
-from practices.discovery.search import case_search
+from practices.discovery.search import case_search, most_relevant_of_newest
 
 # The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
 # facet: they are written by people and may name things only some readers may read.
@@ -163,7 +163,8 @@ class Selection:
     def ordered(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
         sort = self.effective_sort
         if sort == SORT_RELEVANCE:
-            return queryset  # case_search ordered it by rank, then recency
+            # case_search ordered it by rank, then recency; the page shows at most 1,000.
+            return most_relevant_of_newest(queryset) if self.text else queryset
         if sort == SORT_INCIDENT:
             return queryset.order_by(
                 F("incident_start").desc(nulls_last=True),

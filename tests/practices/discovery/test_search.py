@@ -250,3 +250,21 @@ def test_typos_are_corrected_only_from_words_of_shared_published_cases(
 
 def test_one_character_of_japanese_still_matches(library, member):
     assert found(member, "選") == ["Tokyo leaflets"]
+
+
+def test_a_broad_search_ranks_only_its_newest_matches(outsider, moderator, member, monkeypatch):
+    from practices.discovery import search
+    from practices.discovery.browse import COUNT_CAP
+
+    # The page shows "1,000+" beyond COUNT_CAP, so ranking more than that changes nothing seen.
+    assert search.RANKED_AT_MOST > COUNT_CAP
+    oldest = published_case(outsider, moderator, title="Drone drone drone")
+    revise(oldest, author=outsider, moderator=moderator, fields={"summary": "Drone."})
+    for title in ("Port strike", "Harbour fire"):
+        case = published_case(outsider, moderator, title=title)
+        revise(case, author=outsider, moderator=moderator, fields={"summary": "A drone."})
+    found = case_search(CaseStudy.objects.visible_to(member), "drone")
+    assert [c.title for c in found][0] == "Drone drone drone"  # the best match overall
+    monkeypatch.setattr(search, "RANKED_AT_MOST", 2)
+    bounded = search.most_relevant_of_newest(found)
+    assert sorted(c.title for c in bounded) == ["Harbour fire", "Port strike"]
