@@ -75,7 +75,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _ = services.invitation_create(
+            invitation, _token = services.invitation_create(
                 actor=request.user,
                 organisation=request.user.organisation,
                 email=form.cleaned_data["email"],

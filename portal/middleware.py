@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -64,8 +65,13 @@ class PersonLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None else ""
+        try:
+            user = getattr(request, "user", None)
+            language = getattr(user, "language", "") if user is not None else ""
+        except (OperationalError, InterfaceError):
+            # The database is down: keep the browser's language; the view's own lookup of the
+            # user raises again and answers 503 (portal.unavailable).
+            user, language = None, ""
         if language and user.is_authenticated and translation.check_for_language(language):
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
