@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lint format migrations-check deploy-check worker clean
+.PHONY: run test install lint format migrations-check deploy-check worker clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,20 @@ format: install
 
 migrations-check: install
 	$(MANAGE) makemigrations --check --dry-run
+
+# Every app's catalogue (fr, ja, ko): extract the marked strings, then compile. The .mo files
+# are committed, so a fresh clone needs no gettext tools; this target needs GNU gettext.
+LOCALE_APPS := portal accounts outbox practices
+LANGS := fr ja ko
+messages: install
+	for app in $(LOCALE_APPS); do \
+	  mkdir -p $$app/locale && \
+	  (cd $$app && PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=portal.settings \
+	    $(CURDIR)/$(BIN)/django-admin makemessages $(foreach l,$(LANGS),-l $(l)) \
+	    --no-obsolete --no-location --ignore=static --ignore=locale) && \
+	  (cd $$app && PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=portal.settings \
+	    $(CURDIR)/$(BIN)/django-admin compilemessages) || exit 1; \
+	done
 
 worker: install
 	$(BIN)/celery -A portal worker --loglevel=info

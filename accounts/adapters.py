@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.backends import user_may_sign_in
+from accounts.languages import in_language_of
 from accounts.permissions import two_factor_missing
 from outbox.services import email_queue_message
 
@@ -35,14 +37,24 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Password resets and the other mail allauth sends go through the e-mail outbox like
         # all our mail: a mail-server or broker outage delays them instead of failing the page.
-        email_queue_message(self.render_mail(template_prefix, email, context))
+        # Written in the recipient's language (a password reset asked for from a French page
+        # still reaches a Korean-speaking person in Korean); nobody known: the page's language.
+        person = context.get("user")
+        if person is not None and getattr(person, "language", ""):
+            with in_language_of(person):
+                message = self.render_mail(template_prefix, email, context)
+        else:
+            message = self.render_mail(template_prefix, email, context)
+        email_queue_message(message)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if two_factor_missing(request.user):
             messages.warning(
                 request,
-                "Your role requires two-factor authentication. "
-                "Set up an authenticator app to continue.",
+                _(
+                    "Your role requires two-factor authentication. "
+                    "Set up an authenticator app to continue."
+                ),
             )
             return reverse("mfa_activate_totp")
         return super().get_login_redirect_url(request)

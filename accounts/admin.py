@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Organisation, User
 from practices.audit.models import AuditEvent
@@ -70,9 +71,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_select_related = ["organisation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "organisation", "role", "is_moderator"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (
+            _("Person"),
+            {"fields": ["full_name", "organisation", "role", "is_moderator", "language"]},
+        ),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (

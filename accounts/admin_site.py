@@ -14,13 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import two_factor_missing
 
 
 class PortalAdminSite(admin.AdminSite):
-    site_header = "Practice Exchange operator admin"
-    site_title = "Practice Exchange admin"
+    site_header = _("Practice Exchange operator admin")
+    site_title = _("Practice Exchange admin")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not two_factor_missing(request.user)
@@ -39,8 +41,10 @@ class PortalAdminSite(admin.AdminSite):
         if two_factor_missing(user):
             messages.warning(
                 request,
-                "The operator admin needs two-factor authentication. Set up an authenticator "
-                "app, then open the admin again.",
+                gettext(
+                    "The operator admin needs two-factor authentication. Set up an "
+                    "authenticator app, then open the admin again."
+                ),
             )
             return redirect("mfa_activate_totp")
         return redirect(next_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, Organisation
@@ -63,7 +64,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(raw.strip())
         if token is None:
             # One message for unknown, revoked, expired and inactive: nothing to probe.
-            raise exceptions.AuthenticationFailed("The token is not valid.")
+            raise exceptions.AuthenticationFailed(gettext("The token is not valid."))
         return TokenActor(token), token
 
     def authenticate_header(self, request) -> str:

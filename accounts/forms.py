@@ -1,25 +1,33 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.MEMBER)
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices, initial=User.Role.MEMBER)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("The e-mail is written in it, and it becomes the person's first preference."),
+    )
 
 
 class InvitationAcceptForm(forms.Form):
-    full_name = forms.CharField(label="Your full name", max_length=150)
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 12 characters; not a common password.",
+        help_text=_("At least 12 characters; not a common password."),
     )
     password2 = forms.CharField(
-        label="Repeat the password",
+        label=_("Repeat the password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -35,16 +43,28 @@ class InvitationAcceptForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         return cleaned
 
 
 class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=User.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices)
 
 
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "wants_optional_email"]
-        labels = {"wants_optional_email": "Send me non-essential e-mail"}
+        fields = ["full_name", "language", "wants_optional_email"]
+        labels = {
+            "full_name": _("Full name"),
+            "language": _("Language"),
+            "wants_optional_email": _("Send me non-essential e-mail"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Blank: follow the browser's Accept-Language (e-mail then comes in the portal's default).
+        self.fields["language"].choices = [
+            ("", _("Your browser's language")),
+            *settings.LANGUAGES,
+        ]

@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from accounts.querysets import InvitationQuerySet, OrganisationQuerySet, UserManager
@@ -18,37 +20,44 @@ class Organisation(models.Model):
     """A government or partner body that shares case studies; created only by the operator."""
 
     class Kind(models.TextChoices):
-        GOVERNMENT = "government", "Government ministry or agency"
-        MILITARY = "military", "Armed forces or defence body"
-        INTERGOVERNMENTAL = "intergovernmental", "Intergovernmental body"
-        RESEARCH = "research", "Research or academic partner"
-        OTHER = "other", "Other"
+        GOVERNMENT = "government", _("Government ministry or agency")
+        MILITARY = "military", _("Armed forces or defence body")
+        INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental body")
+        RESEARCH = "research", _("Research or academic partner")
+        OTHER = "other", pgettext_lazy("organisation kind", "Other")
 
     class PartnerGroup(models.TextChoices):
-        NATO_ALLY = "nato_ally", "NATO ally"
-        AP4_PARTNER = "ap4_partner", "AP4 partner"
-        OTHER_PARTNER = "other_partner", "Other partner"
-        HUB = "hub", "Hub"
+        NATO_ALLY = "nato_ally", _("NATO ally")
+        AP4_PARTNER = "ap4_partner", _("AP4 partner")
+        OTHER_PARTNER = "other_partner", _("Other partner")
+        HUB = "hub", pgettext_lazy("partner group", "Hub")
 
     class Region(models.TextChoices):
-        EURO_ATLANTIC = "euro_atlantic", "Euro-Atlantic"
-        INDO_PACIFIC = "indo_pacific", "Indo-Pacific"
-        GLOBAL = "global", "Global"
+        EURO_ATLANTIC = "euro_atlantic", _("Euro-Atlantic")
+        INDO_PACIFIC = "indo_pacific", _("Indo-Pacific")
+        GLOBAL = "global", _("Global")
 
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40)
-    slug = models.SlugField(max_length=60, unique=True)
-    country = CountryField(blank=True, help_text="Leave blank for intergovernmental bodies.")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
-    partner_group = models.CharField(max_length=20, choices=PartnerGroup.choices)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    country = CountryField(
+        _("country"), blank=True, help_text=_("Leave blank for intergovernmental bodies.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    partner_group = models.CharField(
+        _("partner group"), max_length=20, choices=PartnerGroup.choices
+    )
     region = models.CharField(
+        _("region"),
         max_length=20,
         choices=Region.choices,
         default=Region.EURO_ATLANTIC,
-        help_text="Shown in place of the name on anonymised cases.",
+        help_text=_("Shown in place of the name on anonymised cases."),
     )
     is_active = models.BooleanField(
-        default=True, help_text="An inactive organisation's people and tokens cannot sign in."
+        _("active"),
+        default=True,
+        help_text=_("An inactive organisation's people and tokens cannot sign in."),
     )
     is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,6 +66,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name
@@ -69,34 +80,43 @@ class User(AbstractUser):
     """
 
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        ADMIN = "admin", "Organisation admin"
+        MEMBER = "member", _("Member")
+        ADMIN = "admin", _("Organisation admin")
 
     username = None
     first_name = None
     last_name = None
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    email = models.EmailField("e-mail address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="people", null=True, blank=True
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="people",
+        null=True,
+        blank=True,
+        verbose_name=_("organisation"),
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_moderator = models.BooleanField(
-        "moderator", default=False, help_text="Hub curator: reviews submissions of every partner."
+        _("moderator"),
+        default=False,
+        help_text=_("Hub curator: reviews submissions of every partner."),
     )
     wants_optional_email = models.BooleanField(
-        "non-essential e-mail",
+        _("non-essential e-mail"),
         default=True,
-        help_text="Notices such as 'your case was published' and the moderators' digest. "
-        "Mail that needs you to act is always sent.",
+        help_text=_(
+            "Notices such as 'your case was published' and the moderators' digest. "
+            "Mail that needs you to act is always sent."
+        ),
     )
     language = models.CharField(
-        "language",
+        _("language"),
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The portal's pages and the e-mail sent to you. Blank: your browser's.",
+        help_text=_("The portal's pages and the e-mail sent to you. Blank: your browser's."),
     )
     is_demo = models.BooleanField(default=False, editable=False)
 
@@ -108,6 +128,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints = [
             models.CheckConstraint(
                 condition=Q(organisation__isnull=False) | Q(is_superuser=True),
@@ -146,11 +168,17 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField("e-mail address")
-    role = models.CharField(max_length=10, choices=User.Role.choices, default=User.Role.MEMBER)
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=User.Role.choices, default=User.Role.MEMBER
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The language of the mail and the new person's first preference (chosen by the inviter).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -163,6 +191,8 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organisation", "email"])]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
@@ -193,11 +223,11 @@ class ApiToken(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     write_enabled = models.BooleanField(
-        "write scope", default=False, help_text="May create, edit and submit drafts."
+        _("write scope"), default=False, help_text=_("May create, edit and submit drafts.")
     )
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +239,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.short_name})"

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 
 def two_factor_missing(user) -> bool:
@@ -30,7 +31,10 @@ def _privileged(check: Callable[[object], bool]):
             if two_factor_missing(request.user):
                 messages.warning(
                     request,
-                    "This page needs two-factor authentication. Set up an authenticator app first.",
+                    _(
+                        "This page needs two-factor authentication. "
+                        "Set up an authenticator app first."
+                    ),
                 )
                 return redirect("mfa_activate_totp")
             return view(request, *args, **kwargs)
@@ -64,7 +68,7 @@ def two_factor_enforced(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if two_factor_missing(request.user):
-            messages.warning(request, "Set up two-factor authentication first.")
+            messages.warning(request, _("Set up two-factor authentication first."))
             return redirect("mfa_activate_totp")
         return view(request, *args, **kwargs)
 

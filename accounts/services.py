@@ -17,9 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.backends import user_may_sign_in
 from accounts.exceptions import AccountsError, InvitationInvalid
+from accounts.languages import in_language_of
 from accounts.models import ApiToken, Invitation, Organisation, User
 from outbox.services import email_cancel, email_queue
 from practices.audit.models import AuditEvent
@@ -48,7 +51,7 @@ def _require_org_admin(actor: User, organisation: Organisation) -> None:
     if not (
         user_may_sign_in(actor) and actor.is_org_admin and actor.organisation_id == organisation.pk
     ):
-        raise PermissionDenied("Only an admin of this organisation may do this.")
+        raise PermissionDenied(_("Only an admin of this organisation may do this."))
 
 
 @transaction.atomic
@@ -99,11 +102,12 @@ def person_create(
     full_name: str = "",
     is_moderator: bool = False,
     is_demo: bool = False,
+    language: str = "",
 ) -> User:
     """Add a person directly (operator command and demo data); invitations are the normal way."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise AccountsError(f"{email} already has an account.")
+        raise AccountsError(_("%(email)s already has an account.") % {"email": email})
     user = User(
         email=email,
         organisation=organisation,
@@ -111,6 +115,7 @@ def person_create(
         full_name=full_name,
         is_moderator=is_moderator,
         is_demo=is_demo,
+        language=language,
     )
     if password is None:
         user.set_unusable_password()
@@ -140,13 +145,30 @@ def invitation_email_queue(*, invitation: Invitation, link: str) -> None:
         "link": link,
         "days": settings.INVITATION_MAX_AGE_DAYS,
     }
+    # In the language the inviter chose for it (the invitee has no preference yet), whatever
+    # the language of the page or worker that queues it.
+    with in_language_of(invitation):
+        subject = _("[Practice Exchange] Invitation to join %(organisation)s") % {
+            "organisation": invitation.organisation.name
+        }
+        body = render_to_string("accounts/email/invitation.txt", context)
+        html_body = render_to_string("accounts/email/invitation.html", context)
     email_queue(
         to=[invitation.email],
-        subject=f"[Practice Exchange] Invitation to join {invitation.organisation.name}",
-        body=render_to_string("accounts/email/invitation.txt", context),
-        html_body=render_to_string("accounts/email/invitation.html", context),
+        subject=subject,
+        body=body,
+        html_body=html_body,
         reference=_invitation_reference(invitation),
     )
+
+
+def _invitation_language(language: str, actor: User | None) -> str:
+    """The invitation's language: the one chosen, else the inviter's, else the page's."""
+    available = dict(settings.LANGUAGES)
+    for candidate in (language, getattr(actor, "language", ""), get_language() or ""):
+        if candidate in available:
+            return candidate
+    return settings.LANGUAGE_CODE
 
 
 def _invitation_send(invitation: Invitation, token: str) -> None:
@@ -162,6 +184,7 @@ def invitation_create(
     organisation: Organisation,
     email: str,
     role: str = User.Role.MEMBER,
+    language: str = "",
 ) -> tuple[Invitation, str]:
     """Invite an e-mail address into an organisation and e-mail the link.
 
@@ -169,18 +192,22 @@ def invitation_create(
     belongs to one organisation, so an address that has an account cannot be invited; a new
     invitation to the same address replaces the pending one. Returns the invitation and the
     link's secret, which is stored only as a hash.
+
+    ``language`` is the one the mail is written in and the new person's first preference;
+    blank: the inviter's preference, else the language of the page they invite from.
     """
     if actor is not None:
         _require_org_admin(actor, organisation)
     if not organisation.is_active:
-        raise AccountsError("This organisation is inactive; nobody can be invited into it.")
+        raise AccountsError(_("This organisation is inactive; nobody can be invited into it."))
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountsError(
-            "This address already has an account. A person belongs to one organisation only."
+            _("This address already has an account. A person belongs to one organisation only.")
         )
     if role not in User.Role.values:
-        raise AccountsError("Choose a valid role.")
+        raise AccountsError(_("Choose a valid role."))
+    language = _invitation_language(language, actor)
     now = timezone.now()
     organisation.invitations.pending().filter(email__iexact=email).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
@@ -190,6 +217,7 @@ def invitation_create(
         role=role,
         token_hash=_hash_token(token),
         invited_by=actor,
+        language=language,
         created_at=now,
         sent_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
@@ -213,7 +241,7 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> str:
     """
     _require_org_admin(actor, invitation.organisation)
     if invitation.accepted_at or invitation.revoked_at:
-        raise AccountsError("This invitation was already accepted or revoked.")
+        raise AccountsError(_("This invitation was already accepted or revoked."))
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation.token_hash = _hash_token(token)
@@ -239,7 +267,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     """Revoke an invitation that has not been accepted; its link stops working."""
     _require_org_admin(actor, invitation.organisation)
     if invitation.accepted_at:
-        raise AccountsError("This invitation was already accepted.")
+        raise AccountsError(_("This invitation was already accepted."))
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -263,18 +291,18 @@ def invitation_get_pending(*, token: str) -> Invitation:
     )
     if invitation is None:
         raise InvitationInvalid(
-            "This invitation link is not valid. Check that it was copied whole."
+            _("This invitation link is not valid. Check that it was copied whole.")
         )
     if invitation.accepted_at:
-        raise InvitationInvalid("This invitation has already been used. Sign in instead.")
+        raise InvitationInvalid(_("This invitation has already been used. Sign in instead."))
     if invitation.revoked_at:
-        raise InvitationInvalid("This invitation was withdrawn by the organisation's admin.")
+        raise InvitationInvalid(_("This invitation was withdrawn by the organisation's admin."))
     if invitation.expires_at <= timezone.now():
         raise InvitationInvalid(
-            "This invitation has expired. Ask your organisation's admin to send a new one."
+            _("This invitation has expired. Ask your organisation's admin to send a new one.")
         )
     if not invitation.organisation.is_active:
-        raise InvitationInvalid("This organisation is no longer active on the portal.")
+        raise InvitationInvalid(_("This organisation is no longer active on the portal."))
     return invitation
 
 
@@ -287,15 +315,16 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     invitation = invitation_get_pending(token=token)
     invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
     if invitation is None:  # deleted (with its organisation) while we waited for the lock
-        raise InvitationInvalid("This invitation no longer exists. Ask for a new one.")
+        raise InvitationInvalid(_("This invitation no longer exists. Ask for a new one."))
     if invitation.accepted_at or invitation.revoked_at:
-        raise InvitationInvalid("This invitation has already been used. Sign in instead.")
+        raise InvitationInvalid(_("This invitation has already been used. Sign in instead."))
     user = person_create(
         organisation=invitation.organisation,
         email=invitation.email,
         password=password,
         role=invitation.role,
         full_name=full_name,
+        language=invitation.language,
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -329,13 +358,13 @@ def member_set_role(*, actor: User, member: User, role: str) -> User:
     """Change a member's role within the organisation; an organisation keeps one admin."""
     _require_org_admin(actor, member.organisation)
     if role not in User.Role.values:
-        raise AccountsError("Choose a valid role.")
+        raise AccountsError(_("Choose a valid role."))
     # Lock the organisation so two admins demoting each other cannot leave it with none.
     # 404 if the organisation was deleted meanwhile, as for any missing record.
     get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     demoting_admin = member.role == User.Role.ADMIN and role != User.Role.ADMIN
     if demoting_admin and _admins_left(member.organisation, without=member) == 0:
-        raise AccountsError("An organisation needs at least one active admin.")
+        raise AccountsError(_("An organisation needs at least one active admin."))
     if member.role != role:
         audit_record(
             actor=actor,
@@ -354,11 +383,11 @@ def member_deactivate(*, actor: User, member: User) -> User:
     """Deactivate a member: they can no longer sign in; their work stays."""
     _require_org_admin(actor, member.organisation)
     if member.pk == actor.pk:
-        raise AccountsError("You cannot deactivate yourself. Ask another admin.")
+        raise AccountsError(_("You cannot deactivate yourself. Ask another admin."))
     # 404 if the organisation was deleted meanwhile, as for any missing record.
     get_object_or_404(Organisation.objects.select_for_update(), pk=member.organisation_id)
     if member.role == User.Role.ADMIN and _admins_left(member.organisation, without=member) == 0:
-        raise AccountsError("An organisation needs at least one active admin.")
+        raise AccountsError(_("An organisation needs at least one active admin."))
     if member.is_active:
         audit_record(
             actor=actor,
@@ -429,9 +458,9 @@ def api_token_create(
     if actor is not None:
         _require_org_admin(actor, organisation)
     if not name.strip():
-        raise AccountsError("Give the token a name that says what uses it.")
+        raise AccountsError(_("Give the token a name that says what uses it."))
     if not 1 <= expires_in_days <= 366:
-        raise AccountsError("A token expires after 1 to 366 days.")
+        raise AccountsError(_("A token expires after 1 to 366 days."))
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

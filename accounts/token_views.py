@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,20 +34,21 @@ class ApiTokenForm(forms.Form):
     """What an admin chooses when issuing a token; the limits are the service's."""
 
     name = forms.CharField(
+        label=_("Name"),
         max_length=100,
-        help_text="Say what will use it, e.g. “Nightly sync to our analysis platform”.",
+        help_text=_("Say what will use it, e.g. “Nightly sync to our analysis platform”."),
     )
     write = forms.BooleanField(
-        label="Write scope",
+        label=_("Write scope"),
         required=False,
-        help_text="Lets the token create, edit and submit drafts. Leave unticked for reading.",
+        help_text=_("Lets the token create, edit and submit drafts. Leave unticked for reading."),
     )
     days = forms.IntegerField(
-        label="Expires after (days)",
+        label=_("Expires after (days)"),
         min_value=1,
         max_value=366,
         initial=DEFAULT_DAYS,
-        help_text="From 1 to 366 days.",
+        help_text=_("From 1 to 366 days."),
     )
 
 
@@ -93,8 +96,10 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         messages.info(
             request,
-            "A token's value is shown only once, right after it is issued. To get a new one, "
-            "fill in “Issue a token” below; revoke any token whose value was lost.",
+            gettext(
+                "A token's value is shown only once, right after it is issued. To get a new "
+                "one, fill in “Issue a token” below; revoke any token whose value was lost."
+            ),
         )
         return redirect(f"{reverse('accounts:tokens')}#new-token-title")
     form = ApiTokenForm(request.POST)
@@ -120,5 +125,5 @@ def token_revoke(request: HttpRequest, uuid) -> HttpResponse:
     """Revoke one of the organisation's tokens; requests with it fail from now on."""
     token = get_object_or_404(_organisation_tokens(request.user), uuid=uuid)
     services.api_token_revoke(actor=request.user, token=token)
-    messages.success(request, f"The token “{token.name}” was revoked.")
+    messages.success(request, gettext("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("accounts:tokens")

@@ -6,6 +6,9 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -33,7 +36,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410
             )
         login(request, user, backend="accounts.backends.PortalModelBackend")
-        messages.success(request, f"Welcome to the Practice Exchange, {user.get_short_name()}.")
+        messages.success(
+            request,
+            _("Welcome to the Practice Exchange, %(name)s.") % {"name": user.get_short_name()},
+        )
         return redirect("accounts:organisation")
     return render(
         request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}
@@ -56,7 +62,9 @@ def organisation(request: HttpRequest) -> HttpResponse:
             if user.is_org_admin
             else []
         ),
-        "invite_form": InvitationForm() if user.is_org_admin else None,
+        "invite_form": InvitationForm(initial={"language": get_language()})
+        if user.is_org_admin
+        else None,
         "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
     }
     return render(request, "accounts/organisation.html", context)
@@ -64,19 +72,22 @@ def organisation(request: HttpRequest) -> HttpResponse:
 
 @org_admin_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _ = services.invitation_create(
+            invitation, _token = services.invitation_create(
                 actor=request.user,
                 organisation=request.user.organisation,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                language=form.cleaned_data.get("language", ""),
             )
         except AccountsError as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("accounts:organisation")
     return render(
         request, "accounts/invite.html", {"form": form}, status=400 if form.errors else 200
@@ -95,7 +106,11 @@ def member_detail(request: HttpRequest, uuid) -> HttpResponse:
         except AccountsError as exc:
             form.add_error("role", str(exc))
         else:
-            messages.success(request, f"{member} is now {member.get_role_display().lower()}.")
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {"person": member, "role": member.get_role_display().lower()},
+            )
             return redirect("accounts:organisation")
     return render(
         request,
@@ -112,7 +127,7 @@ def _member_action(request: HttpRequest, uuid, service, done: str) -> HttpRespon
     except AccountsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done.format(member=member))
+        messages.success(request, done % {"person": member})
     return redirect("accounts:organisation")
 
 
@@ -120,14 +135,16 @@ def _member_action(request: HttpRequest, uuid, service, done: str) -> HttpRespon
 @org_admin_required
 def member_deactivate(request: HttpRequest, uuid) -> HttpResponse:
     return _member_action(
-        request, uuid, services.member_deactivate, "{member} can no longer sign in."
+        request, uuid, services.member_deactivate, _("%(person)s can no longer sign in.")
     )
 
 
 @require_POST
 @org_admin_required
 def member_reactivate(request: HttpRequest, uuid) -> HttpResponse:
-    return _member_action(request, uuid, services.member_reactivate, "{member} can sign in again.")
+    return _member_action(
+        request, uuid, services.member_reactivate, _("%(person)s can sign in again.")
+    )
 
 
 @require_POST
@@ -139,7 +156,9 @@ def invitation_resend(request: HttpRequest, uuid) -> HttpResponse:
     except AccountsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"A new link was sent to {invitation.email}.")
+        messages.success(
+            request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
+        )
     return redirect("accounts:organisation")
 
 
@@ -152,17 +171,22 @@ def invitation_revoke(request: HttpRequest, uuid) -> HttpResponse:
     except AccountsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The invitation to {invitation.email} was revoked.")
+        messages.success(
+            request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+        )
     return redirect("accounts:organisation")
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    """A person's own name and e-mail choices."""
+    """A person's own name, language and e-mail choices."""
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Preferences saved.")
+        user = form.save()
+        if user.language:
+            # The saved language applies at once, to this very message too.
+            translation.activate(user.language)
+        messages.success(request, _("Preferences saved."))
         return redirect("accounts:preferences")
     return render(
         request, "accounts/preferences.html", {"form": form}, status=400 if form.errors else 200

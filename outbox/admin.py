@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from outbox.models import Email
 from outbox.services import emails_enqueue
@@ -18,14 +20,14 @@ class EmailAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Email._meta.fields]
     actions = ["retry"]
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def recipients(self, email: Email) -> str:
         return ", ".join(email.to)
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Send the selected failed or pending e-mails again")
+    @admin.action(description=_("Send the selected failed or pending e-mails again"))
     def retry(self, request, queryset) -> None:
         with transaction.atomic():
             chosen = list(
@@ -37,4 +39,10 @@ class EmailAdmin(admin.ModelAdmin):
                 status=Email.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
             )
             transaction.on_commit(lambda: emails_enqueue(chosen))
-        self.message_user(request, f"{len(chosen)} e-mail(s) queued again.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail queued again.", "%(count)d e-mails queued again.", len(chosen)
+            )
+            % {"count": len(chosen)},
+        )

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
     name = "outbox"
-    verbose_name = "Outgoing e-mail"
+    verbose_name = _("Outgoing e-mail")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Email(models.Model):
@@ -14,13 +15,13 @@ class Email(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        SENDING = "sending", "being sent"
-        SENT = "sent", "sent"
-        FAILED = "failed", "failed (gave up)"
-        CANCELLED = "cancelled", "cancelled"
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed (gave up)")
+        CANCELLED = "cancelled", _("cancelled")
 
-    to = models.JSONField("recipients", default=list)
+    to = models.JSONField(_("recipients"), default=list)
     from_email = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=998)
     body = models.TextField(blank=True)
@@ -37,8 +38,8 @@ class Email(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "e-mail"
-        verbose_name_plural = "e-mails"
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_email_due")]
 
     def __str__(self) -> str:

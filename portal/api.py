@@ -8,6 +8,8 @@ import json
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers, permissions, renderers, serializers, status, throttling
 from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -65,7 +67,7 @@ class ActorRateThrottle(throttling.SimpleRateThrottle):
 class TokenCanWrite(permissions.BasePermission):
     """Writes need the token's write scope; people signed in on the site may write as members."""
 
-    message = "This token has the read scope only; writing needs a token with the write scope."
+    message = _("This token has the read scope only; writing needs a token with the write scope.")
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
@@ -78,7 +80,7 @@ class TokenCanWrite(permissions.BasePermission):
 class IsOrganisationMember(permissions.BasePermission):
     """A token, or a person who belongs to an active organisation."""
 
-    message = "Only members of a partner organisation can use the API."
+    message = _("Only members of a partner organisation can use the API.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -89,12 +91,12 @@ class IsOrganisationMember(permissions.BasePermission):
 # The JSON type each kind of DRF field must receive; DRF would turn 1.5 into "1.5" for a
 # CharField, "3" into 3 for an IntegerField and "yes" into True for a BooleanField.
 _JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
-    (serializers.BooleanField, (bool,), "true or false"),
-    (serializers.IntegerField, (int,), "a whole number"),
-    (serializers.CharField, (str,), "a string"),
-    (serializers.DateField, (str,), "a date string (YYYY-MM-DD)"),
-    (serializers.ChoiceField, (str,), "a string"),
-    (serializers.ListField, (list,), "a list"),
+    (serializers.BooleanField, (bool,), _("true or false")),
+    (serializers.IntegerField, (int,), _("a whole number")),
+    (serializers.CharField, (str,), _("a string")),
+    (serializers.DateField, (str,), _("a date string (YYYY-MM-DD)")),
+    (serializers.ChoiceField, (str,), _("a string")),
+    (serializers.ListField, (list,), _("a list")),
 ]
 
 
@@ -104,7 +106,7 @@ def _json_type_error(field: serializers.Field, value) -> str | list | None:
     for kind, types, wanted in _JSON_TYPES:
         if isinstance(field, kind):
             if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
-                return f"Must be {wanted}, as the schema says."
+                return gettext("Must be %(type)s, as the schema says.") % {"type": wanted}
             if isinstance(field, serializers.ListField) and field.child is not None:
                 errors = {
                     i: [error]
@@ -150,9 +152,19 @@ class RequestTooLarge(APIException):
     def __init__(self) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(
-            f"The request body is larger than {limit // (1024 * 1024)} MB "
-            f"({limit} bytes); send less, e.g. shorter texts or fewer references."
+            gettext(
+                "The request body is larger than %(megabytes)s MB (%(bytes)s bytes); send less, "
+                "e.g. shorter texts or fewer references."
+            )
+            % {"megabytes": limit // (1024 * 1024), "bytes": limit}
         )
+
+
+def _too_deep(limit: int) -> str:
+    return gettext(
+        "The JSON body nests more than %(limit)s levels deep; send the documented shape of "
+        "this resource."
+    ) % {"limit": limit}
 
 
 def json_shape_problem(value, limit: int) -> str | None:
@@ -167,7 +179,7 @@ def json_shape_problem(value, limit: int) -> str | None:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    return (
+                    return gettext(
                         "The JSON body holds a lone surrogate (\\ud800–\\udfff); send UTF-8 text."
                     )
             continue
@@ -178,10 +190,7 @@ def json_shape_problem(value, limit: int) -> str | None:
         else:
             continue
         if depth > limit:
-            return (
-                f"The JSON body nests more than {limit} levels deep; "
-                "send the documented shape of this resource."
-            )
+            return _too_deep(limit)
         stack.extend((child, depth + 1) for child in children)
     return None
 
@@ -209,19 +218,23 @@ class BoundedJSONParser(parsers.JSONParser):
         try:
             text = codecs.decode(raw, encoding)
         except LookupError as exc:
-            raise ParseError(f"Unknown charset {encoding!r}; send UTF-8.") from exc
+            raise ParseError(
+                gettext("Unknown charset %(charset)r; send UTF-8.") % {"charset": encoding}
+            ) from exc
         except ValueError as exc:
-            raise ParseError(f"The body is not {encoding} text: {exc}.") from exc
+            raise ParseError(
+                gettext("The body is not %(charset)s text: %(error)s.")
+                % {"charset": encoding, "error": exc}
+            ) from exc
         try:
             constant = drf_json.strict_constant if self.strict else None
             data = drf_json.loads(text, parse_constant=constant)
         except RecursionError as exc:
-            raise ParseError(
-                f"The JSON body nests more than {JSON_MAX_DEPTH} levels deep; "
-                "send the documented shape of this resource."
-            ) from exc
+            raise ParseError(_too_deep(JSON_MAX_DEPTH)) from exc
         except ValueError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}.") from exc
+            raise ParseError(
+                gettext("The body is not valid JSON: %(error)s.") % {"error": exc}
+            ) from exc
         problem = json_shape_problem(data, JSON_MAX_DEPTH)
         if problem:
             raise ParseError(problem)
@@ -253,7 +266,7 @@ class StrictCursorPagination(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound as exc:
-            raise ValidationError({"cursor": ["This cursor is not valid."]}) from exc
+            raise ValidationError({"cursor": [gettext("This cursor is not valid.")]}) from exc
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -291,7 +304,13 @@ def limit_parse(raw: str, *, maximum: int) -> int:
     # error of its own) numbers of more than 4300 digits.
     value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
     if not 1 <= value <= maximum:
-        raise ValidationError({"limit": [f"Give a whole number from 1 to {maximum}."]})
+        raise ValidationError(
+            {
+                "limit": [
+                    gettext("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+                ]
+            }
+        )
     return value
 
 

@@ -6,6 +6,8 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,20 +19,21 @@ logger = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://practice-exchange.invalid/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# Human-readable, so in the reader's language (Accept-Language); ``type`` and ``code`` stay fixed.
 TITLES = {
-    400: "Invalid request",
-    401: "Not authenticated",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    429: "Too many requests",
-    500: "Server error",
-    503: "Service unavailable",
+    400: _("Invalid request"),
+    401: _("Not authenticated"),
+    403: _("Not allowed"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    406: _("Not acceptable"),
+    409: _("Conflict"),
+    412: _("Precondition failed"),
+    413: _("Request too large"),
+    415: _("Unsupported media type"),
+    429: _("Too many requests"),
+    500: _("Server error"),
+    503: _("Service unavailable"),
 }
 
 
@@ -38,9 +41,9 @@ def problem(status: int, detail: str, *, errors=None, code: str = "") -> dict:
     """An RFC 9457 problem document."""
     body = {
         "type": PROBLEM_TYPE + (code or str(status)),
-        "title": TITLES.get(status, "Error"),
+        "title": str(TITLES.get(status, _("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
     }
     if errors is not None:
         body["errors"] = errors
@@ -50,7 +53,7 @@ def problem(status: int, detail: str, *, errors=None, code: str = "") -> dict:
 def exception_handler(exc, context):
     """Every error, whatever raised it, as application/problem+json with the same fields."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("No such resource.")
+        exc = exceptions.NotFound(gettext("No such resource."))
     if unavailable.database_unavailable(exc):
         unavailable.log_outage(exc)
         response = Response(
@@ -69,7 +72,7 @@ def exception_handler(exc, context):
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
         response = Response(
-            problem(500, "Something went wrong on our side; it was logged."), status=500
+            problem(500, gettext("Something went wrong on our side; it was logged.")), status=500
         )
         response.content_type = PROBLEM_CONTENT_TYPE
         return response
@@ -80,7 +83,10 @@ def exception_handler(exc, context):
             else {"non_field_errors": response.data}
         )
         body = problem(
-            400, "The request has invalid fields; see errors.", errors=errors, code="validation"
+            400,
+            gettext("The request has invalid fields; see errors."),
+            errors=errors,
+            code="validation",
         )
     else:
         detail = (
@@ -102,7 +108,7 @@ def exception_handler(exc, context):
 def not_found_json(request, exception=None):
     """404 for unrouted /api/ paths, in the same shape as any other API error."""
     return JsonResponse(
-        problem(404, "No such resource.", code="not_found"),
+        problem(404, gettext("No such resource."), code="not_found"),
         status=404,
         content_type=PROBLEM_CONTENT_TYPE,
     )

@@ -63,11 +63,16 @@ MIDDLEWARE = [
     "portal.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the language cookie (the switcher), else Accept-Language, else en-gb; adds
+    # Vary: Accept-Language. URLs carry no language prefix (README, "Languages").
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every response and 304 for a matching If-None-Match (API lists and details).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own language preference wins over cookie and browser.
+    "portal.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -89,6 +94,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
@@ -227,6 +233,8 @@ LANGUAGES = [
     ("ja", "日本語"),
     ("ko", "한국어"),
 ]
+# Each app keeps its own catalogue (<app>/locale/); `make messages` regenerates them all.
+LOCALE_PATHS: list[Path] = []
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -319,6 +327,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 CSRF_COOKIE_HTTPONLY = True
+# The switcher's choice for people not signed in (a signed-in person's is saved on them).
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
 # Everything is served from this origin: no CDN, no inline script.

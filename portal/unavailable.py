@@ -14,6 +14,7 @@ import sys
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
 from django.views import defaults
 
 from portal.degraded import warn_degraded
@@ -44,8 +45,11 @@ def unavailable_problem() -> dict:
 
     return problem(
         503,
-        "The database cannot be reached right now; nothing was changed. "
-        f"Try again in {RETRY_AFTER_SECONDS} seconds.",
+        gettext(
+            "The database cannot be reached right now; nothing was changed. "
+            "Try again in %(seconds)s seconds."
+        )
+        % {"seconds": RETRY_AFTER_SECONDS},
         code="unavailable",
     )
 
@@ -94,7 +98,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         from portal.api_errors import PROBLEM_CONTENT_TYPE, problem
 
         return JsonResponse(
-            problem(500, "Something went wrong on our side; it was logged."),
+            problem(500, gettext("Something went wrong on our side; it was logged.")),
             status=500,
             content_type=PROBLEM_CONTENT_TYPE,
         )

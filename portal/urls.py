@@ -16,6 +16,9 @@ def _no_signup(request, *args, **kwargs):
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The switcher posts here; ours saves a signed-in person's choice, then does Django's.
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/signup/", _no_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

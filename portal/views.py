@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 from csp.decorators import csp_update
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+from django.views.i18n import set_language as django_set_language
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from portal.health import health_report
@@ -25,6 +30,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: Django's ``set_language`` (cookie, redirect to ``next``);
+    for a signed-in person the choice is also saved as their preference, so their pages on
+    any device and the e-mail sent to them follow it."""
+    response = django_set_language(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "")
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+        and user.language != language
+    ):
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

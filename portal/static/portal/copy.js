@@ -15,21 +15,30 @@
     if (!target) { return; }
     var status = button.parentNode.querySelector("[data-copy-status]");
     function say(text) { if (status) { status.textContent = text; } }
+    // The page gives the messages in its language (data-copied, data-copy-blocked,
+    // data-copy-selected on the status element); English when it does not.
+    function message(name, fallback) {
+      return (status && status.getAttribute("data-" + name)) || fallback;
+    }
     button.hidden = false;
     button.addEventListener("click", function () {
       var value = target.textContent.trim();
       selectText(target);
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(value).then(
-          function () { say("Copied to the clipboard."); },
-          function () { say("Copying was blocked: the value is selected, press Ctrl+C (⌘C)."); }
+          function () { say(message("copied", "Copied to the clipboard.")); },
+          function () {
+            say(message("copy-blocked",
+                        "Copying was blocked: the value is selected, press Ctrl+C (⌘C)."));
+          }
         );
       } else {
         // Plain-http development servers have no clipboard API; the selection still works.
         var copied = false;
         try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
-        say(copied ? "Copied to the clipboard."
-                   : "The value is selected: press Ctrl+C (⌘C) to copy it.");
+        say(copied ? message("copied", "Copied to the clipboard.")
+                   : message("copy-selected",
+                             "The value is selected: press Ctrl+C (⌘C) to copy it."));
       }
     });
   }
