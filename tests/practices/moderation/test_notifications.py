@@ -356,7 +356,7 @@ def test_digest_lists_waiting_items_oldest_first_to_moderators_who_want_it(
     own = by_person[own_moderator.email]
     assert "Oldest from JP" in own.body and "Revised JP" in own.body
     assert "from EE" not in own.body
-    assert own.subject == "[Practice Exchange] 2 item(s) waiting for review"
+    assert own.subject == "[Practice Exchange] 2 items waiting for review"
 
 
 def test_digest_sends_nothing_when_nothing_waits(moderator):
