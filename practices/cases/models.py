@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -38,12 +39,12 @@ class CaseStudy(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class TLP(models.TextChoices):
         CLEAR = "clear", "TLP:CLEAR"
@@ -53,26 +54,26 @@ class CaseStudy(models.Model):
         RED = "red", "TLP:RED"
 
     class AttributionMode(models.TextChoices):
-        NAMED = "named", "Named: show our organisation"
-        ANONYMISED = "anonymised", "Anonymised: show only 'a partner organisation' and region"
+        NAMED = "named", _("Named: show our organisation")
+        ANONYMISED = "anonymised", _("Anonymised: show only 'a partner organisation' and region")
 
     class AttributionConfidence(models.TextChoices):
-        UNATTRIBUTED = "unattributed", "Unattributed"
-        SUSPECTED = "suspected", "Suspected"
-        ASSESSED = "assessed", "Assessed"
-        PUBLIC = "public", "Publicly attributed by a government"
+        UNATTRIBUTED = "unattributed", _("Unattributed")
+        SUSPECTED = "suspected", _("Suspected")
+        ASSESSED = "assessed", _("Assessed")
+        PUBLIC = "public", _("Publicly attributed by a government")
 
     class Effectiveness(models.TextChoices):
-        NOT_ASSESSED = "not_assessed", "Not assessed"
-        INEFFECTIVE = "ineffective", "Ineffective"
-        PARTLY = "partly_effective", "Partly effective"
-        EFFECTIVE = "effective", "Effective"
-        HIGHLY = "highly_effective", "Highly effective"
+        NOT_ASSESSED = "not_assessed", _("Not assessed")
+        INEFFECTIVE = "ineffective", _("Ineffective")
+        PARTLY = "partly_effective", _("Partly effective")
+        EFFECTIVE = "effective", _("Effective")
+        HIGHLY = "highly_effective", _("Highly effective")
 
     class Evidence(models.TextChoices):
-        MEASURED = "measured", "Measured"
-        OBSERVED = "observed", "Observed"
-        ANECDOTAL = "anecdotal", "Anecdotal"
+        MEASURED = "measured", _("Measured")
+        OBSERVED = "observed", _("Observed")
+        ANECDOTAL = "anecdotal", _("Anecdotal")
 
     RESTRICTED_TLPS = (TLP.AMBER, TLP.AMBER_STRICT)
 
@@ -270,12 +271,12 @@ class ModerationEvent(models.Model):
     correction or a revision decision — who, when, from where to where, and why."""
 
     class Kind(models.TextChoices):
-        TRANSITION = "transition", "Status change"
-        APPROVAL = "approval", "Approval"
-        COMMENT = "comment", "Comment"
-        TAGS = "tags", "Tags corrected"
-        REVISION = "revision", "Revision"
-        CLAIM = "claim", "Claim"
+        TRANSITION = "transition", _("Status change")
+        APPROVAL = "approval", _("Approval")
+        COMMENT = "comment", _("Comment")
+        TAGS = "tags", _("Tags corrected")
+        REVISION = "revision", _("Revision")
+        CLAIM = "claim", _("Claim")
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
@@ -304,10 +305,10 @@ class CaseRevision(models.Model):
     approves. ``data`` holds the full proposed content (fields, term ids, references)."""
 
     class Status(models.TextChoices):
-        EDITING = "editing", "Being edited"
-        PENDING = "pending", "Waiting for review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        EDITING = "editing", _("Being edited")
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     OPEN = (Status.EDITING, Status.PENDING)
 
