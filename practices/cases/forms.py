@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
@@ -42,7 +43,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class IncidentForm(SectionForm):
     keywords = forms.CharField(
-        required=False, help_text="Free keywords, separated by commas.", max_length=500
+        required=False, help_text=_("Free keywords, separated by commas."), max_length=500
     )
     taxonomies = [
         ("disarm-red", "DISARM techniques", "Tactics and techniques of the disinformation."),
@@ -112,7 +113,7 @@ class HandlingForm(SectionForm):
         queryset=Organisation.objects.none(),
         required=False,
         widget=TermPicker,
-        help_text="Required for AMBER and AMBER+STRICT: the organisations that may read it.",
+        help_text=_("Required for AMBER and AMBER+STRICT: the organisations that may read it."),
     )
     recipients.widget.search_label = "recipient organisations"
 
@@ -145,7 +146,7 @@ class ReferenceForm(NormalisedForm):
     url = forms.URLField(label="URL", max_length=1000, assume_scheme="https")
     title = forms.CharField(max_length=300)
     archive_url = forms.URLField(
-        label="Archived copy URL", max_length=1000, required=False, assume_scheme="https"
+        label=_("Archived copy URL"), max_length=1000, required=False, assume_scheme="https"
     )
 
 
@@ -157,7 +158,7 @@ class ReferencesForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="Add a file")
+    file = forms.FileField(label=_("Add a file"))
 
 
 class NewCaseForm(NormalisedTextMixin, forms.ModelForm):
@@ -168,9 +169,9 @@ class NewCaseForm(NormalisedTextMixin, forms.ModelForm):
 
 
 SECTIONS = {
-    "incident": ("Incident", IncidentForm),
-    "response": ("Response", ResponseForm),
-    "outcome": ("Outcome and lessons", OutcomeForm),
-    "references": ("References and attachments", None),
-    "handling": ("Handling", HandlingForm),
+    "incident": (_("Incident"), IncidentForm),
+    "response": (_("Response"), ResponseForm),
+    "outcome": (_("Outcome and lessons"), OutcomeForm),
+    "references": (_("References and attachments"), None),
+    "handling": (_("Handling"), HandlingForm),
 }

@@ -7,10 +7,10 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases import text
@@ -94,48 +94,51 @@ class CaseStudy(models.Model):
         default=1, help_text="Raised by every save; stale edits are refused."
     )
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(
-        blank=True, max_length=text.SUMMARY_MAX, help_text="Plain text, two or three sentences."
+        _("summary"),
+        blank=True,
+        max_length=text.SUMMARY_MAX,
+        help_text=_("Plain text, two or three sentences."),
     )
 
     # The incident
     incident = models.TextField(
-        "what was spread", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what was spread"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     attribution_confidence = models.CharField(
         max_length=20,
         choices=AttributionConfidence.choices,
         default=AttributionConfidence.UNATTRIBUTED,
     )
-    audiences = models.TextField("audiences targeted", blank=True, max_length=text.AUDIENCES_MAX)
+    audiences = models.TextField(_("audiences targeted"), blank=True, max_length=text.AUDIENCES_MAX)
     incident_start = models.DateField(null=True, blank=True)
     incident_end = models.DateField(null=True, blank=True)
 
     # The response
     response = models.TextField(
-        "what was done", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what was done"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
-    responders = models.CharField("by whom", max_length=300, blank=True)
+    responders = models.CharField(_("by whom"), max_length=300, blank=True)
     response_start = models.DateField(null=True, blank=True)
     response_end = models.DateField(null=True, blank=True)
     resources = models.TextField(
-        "resources used", blank=True, max_length=text.RESOURCES_MAX, help_text="Markdown."
+        _("resources used"), blank=True, max_length=text.RESOURCES_MAX, help_text=_("Markdown.")
     )
 
     # The outcome
     outcome = models.TextField(
-        "what changed", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what changed"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     effectiveness = models.CharField(
         max_length=20, choices=Effectiveness.choices, default=Effectiveness.NOT_ASSESSED
     )
-    evidence = models.CharField("evidence", max_length=20, choices=Evidence.choices, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence.choices, blank=True)
     lessons = models.TextField(
-        "lessons learned", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("lessons learned"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     recommendations = models.TextField(
-        blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
 
     # Tags from every taxonomy, free keywords included.
@@ -147,7 +150,7 @@ class CaseStudy(models.Model):
         Organisation,
         related_name="received_case_studies",
         blank=True,
-        help_text="Organisations that may read an AMBER case besides yours and the moderators.",
+        help_text=_("Organisations that may read an AMBER case besides yours and the moderators."),
     )
     attribution_mode = models.CharField(
         max_length=20, choices=AttributionMode.choices, default=AttributionMode.NAMED
@@ -199,9 +202,9 @@ class CaseStudy(models.Model):
         if self.tlp == self.TLP.RED:
             raise ValidationError({"tlp": TLP_RED_REFUSAL})
         if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
-            raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+            raise ValidationError({"incident_end": _("The incident cannot end before it starts.")})
         if self.response_start and self.response_end and self.response_end < self.response_start:
-            raise ValidationError({"response_end": "The response cannot end before it starts."})
+            raise ValidationError({"response_end": _("The response cannot end before it starts.")})
 
     @property
     def is_anonymised(self) -> bool:
@@ -216,7 +219,7 @@ class CaseStudy(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
 
 
-TLP_RED_REFUSAL = (
+TLP_RED_REFUSAL = _(
     "TLP:RED material is for named recipients only and does not belong on a shared portal. "
     "Choose AMBER+STRICT and name the recipient organisations, or share it through other channels."
 )

@@ -95,9 +95,7 @@ def send(
                 # The portal's name is a brand and stays as it is in every language.
                 subject=f"[Practice Exchange] {line}",
                 body=render_to_string(f"practices/moderation/email/{template}.txt", personal),
-                html_body=render_to_string(
-                    f"practices/moderation/email/{template}.html", personal
-                ),
+                html_body=render_to_string(f"practices/moderation/email/{template}.html", personal),
             )
     return len(recipients)
 
@@ -123,6 +121,7 @@ def revision_event_notify(event: ModerationEvent) -> int:
         "outcome": outcome,
         "link": case_link(case_study, for_moderator=outcome == "pending"),
     }
+
     def subject() -> str:
         return REVISION_SUBJECTS[outcome] % {"title": case_study.title}
 
@@ -145,6 +144,7 @@ def event_notify(event: ModerationEvent) -> int:
         "link": case_link(case_study, for_moderator=to_moderators),
         "resubmitted": event.from_status == Status.CHANGES_REQUESTED,
     }
+
     def subject() -> str:
         return SUBJECTS[event.to_status] % {"title": case_study.title}
 

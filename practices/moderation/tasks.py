@@ -112,12 +112,14 @@ def moderators_digest(self) -> int:
             sent += notifications.send(
                 [moderator],
                 # Called in the moderator's language by ``send``.
-                lambda waiting=waiting: ngettext(
-                    "%(count)d item waiting for review",
-                    "%(count)d items waiting for review",
-                    waiting,
-                )
-                % {"count": waiting},
+                lambda waiting=waiting: (
+                    ngettext(
+                        "%(count)d item waiting for review",
+                        "%(count)d items waiting for review",
+                        waiting,
+                    )
+                    % {"count": waiting}
+                ),
                 "digest",
                 {
                     "cases": cases,
