@@ -73,7 +73,13 @@ class IncidentForm(SectionForm):
             "incident_start": DATE,
             "incident_end": DATE,
         }
-        labels = {"attribution_confidence": "Confidence in the attribution"}
+        labels = {
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "attribution_confidence": _("Confidence in the attribution"),
+            "incident_start": _("Incident start"),
+            "incident_end": _("Incident end"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +102,7 @@ class ResponseForm(SectionForm):
     class Meta:
         model = CaseStudy
         fields = ["response", "responders", "response_start", "response_end", "resources"]
+        labels = {"response_start": _("Response start"), "response_end": _("Response end")}
         widgets = {"response_start": DATE, "response_end": DATE}
 
 
@@ -105,7 +112,11 @@ class OutcomeForm(SectionForm):
     class Meta:
         model = CaseStudy
         fields = ["outcome", "effectiveness", "evidence", "lessons", "recommendations"]
-        labels = {"evidence": "What the rating rests on"}
+        labels = {
+            "effectiveness": _("Effectiveness"),
+            "evidence": _("What the rating rests on"),
+            "recommendations": _("Recommendations"),
+        }
 
 
 class HandlingForm(SectionForm):
@@ -121,7 +132,10 @@ class HandlingForm(SectionForm):
         model = CaseStudy
         fields = ["tlp", "attribution_mode"]
         widgets = {"attribution_mode": forms.RadioSelect, "tlp": forms.RadioSelect}
-        labels = {"tlp": "Traffic Light Protocol (TLP 2.0)", "attribution_mode": "Attribution"}
+        labels = {
+            "tlp": _("Traffic Light Protocol (TLP 2.0)"),
+            "attribution_mode": _("Attribution"),
+        }
 
     def __init__(self, *args, current_recipients: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,7 +179,8 @@ class NewCaseForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = CaseStudy
         fields = ["title"]
-        help_texts = {"title": "A short, plain title. You can change it later."}
+        labels = {"title": _("Title")}
+        help_texts = {"title": _("A short, plain title. You can change it later.")}
 
 
 SECTIONS = {

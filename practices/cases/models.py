@@ -94,9 +94,8 @@ class CaseStudy(models.Model):
         default=1, help_text="Raised by every save; stale edits are refused."
     )
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(max_length=200)
     summary = models.TextField(
-        _("summary"),
         blank=True,
         max_length=text.SUMMARY_MAX,
         help_text=_("Plain text, two or three sentences."),
