@@ -84,7 +84,7 @@ def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER
 
 def keywords_to_terms(text: str) -> list[Term]:
     """Free keywords typed as "a, b, c" become terms of the keyword taxonomy (made on demand)."""
-    taxonomy, _ = Taxonomy.objects.get_or_create(
+    taxonomy, _created = Taxonomy.objects.get_or_create(
         slug="keyword", defaults={"name": "Keyword", "source": "free keywords", "position": 90}
     )
     terms = []
@@ -92,7 +92,7 @@ def keywords_to_terms(text: str) -> list[Term]:
         if not label:
             continue
         code = slugify(label)[:64] or label[:64]
-        term, _ = Term.objects.get_or_create(
+        term, _created = Term.objects.get_or_create(
             taxonomy=taxonomy, code=code, defaults={"label": label[:200]}
         )
         terms.append(term)

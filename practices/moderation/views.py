@@ -215,7 +215,7 @@ def revision_start(request: HttpRequest, uuid) -> HttpResponse:
 
 def _on_revision(request: HttpRequest, uuid, service, done: str) -> HttpResponse:
     """Apply an originator's move to the open revision and go back to the case page."""
-    _, revision = _revision(request, uuid)
+    _case, revision = _revision(request, uuid)
     try:
         service(actor=request.user, revision=revision)
     except TransitionRefused as exc:
@@ -242,7 +242,7 @@ def revision_discard(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 @moderator_required
 def revision_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
-    _, revision = _revision(request, uuid)
+    _case, revision = _revision(request, uuid)
     form = DecisionForm(request.POST)
     form.is_valid()
     text = form.cleaned_data.get("comment", "")
