@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.audit.querysets import AuditEventQuerySet
@@ -17,17 +18,17 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        STATUS = "status", "Status change"
-        DELETE = "delete", "Delete"
-        DOWNLOAD = "download", "Download"
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        STATUS = "status", _("Status change")
+        DELETE = "delete", _("Delete")
+        DOWNLOAD = "download", _("Download")
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web"
+        WEB = "web", _("Web")
         API = "api", "API"
-        ADMIN = "admin", "Admin"
-        COMMAND = "command", "Command"
+        ADMIN = "admin", _("Admin")
+        COMMAND = "command", _("Command")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
@@ -42,7 +43,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class IncidentForm(SectionForm):
     keywords = forms.CharField(
-        required=False, help_text="Free keywords, separated by commas.", max_length=500
+        required=False, help_text=_("Free keywords, separated by commas."), max_length=500
     )
     taxonomies = [
         ("disarm-red", "DISARM techniques", "Tactics and techniques of the disinformation."),
@@ -72,7 +73,13 @@ class IncidentForm(SectionForm):
             "incident_start": DATE,
             "incident_end": DATE,
         }
-        labels = {"attribution_confidence": "Confidence in the attribution"}
+        labels = {
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "attribution_confidence": _("Confidence in the attribution"),
+            "incident_start": _("Incident start"),
+            "incident_end": _("Incident end"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,6 +102,7 @@ class ResponseForm(SectionForm):
     class Meta:
         model = CaseStudy
         fields = ["response", "responders", "response_start", "response_end", "resources"]
+        labels = {"response_start": _("Response start"), "response_end": _("Response end")}
         widgets = {"response_start": DATE, "response_end": DATE}
 
 
@@ -104,7 +112,11 @@ class OutcomeForm(SectionForm):
     class Meta:
         model = CaseStudy
         fields = ["outcome", "effectiveness", "evidence", "lessons", "recommendations"]
-        labels = {"evidence": "What the rating rests on"}
+        labels = {
+            "effectiveness": _("Effectiveness"),
+            "evidence": _("What the rating rests on"),
+            "recommendations": _("Recommendations"),
+        }
 
 
 class HandlingForm(SectionForm):
@@ -112,7 +124,7 @@ class HandlingForm(SectionForm):
         queryset=Organisation.objects.none(),
         required=False,
         widget=TermPicker,
-        help_text="Required for AMBER and AMBER+STRICT: the organisations that may read it.",
+        help_text=_("Required for AMBER and AMBER+STRICT: the organisations that may read it."),
     )
     recipients.widget.search_label = "recipient organisations"
 
@@ -120,7 +132,10 @@ class HandlingForm(SectionForm):
         model = CaseStudy
         fields = ["tlp", "attribution_mode"]
         widgets = {"attribution_mode": forms.RadioSelect, "tlp": forms.RadioSelect}
-        labels = {"tlp": "Traffic Light Protocol (TLP 2.0)", "attribution_mode": "Attribution"}
+        labels = {
+            "tlp": _("Traffic Light Protocol (TLP 2.0)"),
+            "attribution_mode": _("Attribution"),
+        }
 
     def __init__(self, *args, current_recipients: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,7 +160,7 @@ class ReferenceForm(NormalisedForm):
     url = forms.URLField(label="URL", max_length=1000, assume_scheme="https")
     title = forms.CharField(max_length=300)
     archive_url = forms.URLField(
-        label="Archived copy URL", max_length=1000, required=False, assume_scheme="https"
+        label=_("Archived copy URL"), max_length=1000, required=False, assume_scheme="https"
     )
 
 
@@ -157,20 +172,21 @@ class ReferencesForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="Add a file")
+    file = forms.FileField(label=_("Add a file"))
 
 
 class NewCaseForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = CaseStudy
         fields = ["title"]
-        help_texts = {"title": "A short, plain title. You can change it later."}
+        labels = {"title": _("Title")}
+        help_texts = {"title": _("A short, plain title. You can change it later.")}
 
 
 SECTIONS = {
-    "incident": ("Incident", IncidentForm),
-    "response": ("Response", ResponseForm),
-    "outcome": ("Outcome and lessons", OutcomeForm),
-    "references": ("References and attachments", None),
-    "handling": ("Handling", HandlingForm),
+    "incident": (_("Incident"), IncidentForm),
+    "response": (_("Response"), ResponseForm),
+    "outcome": (_("Outcome and lessons"), OutcomeForm),
+    "references": (_("References and attachments"), None),
+    "handling": (_("Handling"), HandlingForm),
 }

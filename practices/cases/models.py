@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases import text
@@ -38,12 +39,12 @@ class CaseStudy(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class TLP(models.TextChoices):
         CLEAR = "clear", "TLP:CLEAR"
@@ -53,26 +54,26 @@ class CaseStudy(models.Model):
         RED = "red", "TLP:RED"
 
     class AttributionMode(models.TextChoices):
-        NAMED = "named", "Named: show our organisation"
-        ANONYMISED = "anonymised", "Anonymised: show only 'a partner organisation' and region"
+        NAMED = "named", _("Named: show our organisation")
+        ANONYMISED = "anonymised", _("Anonymised: show only 'a partner organisation' and region")
 
     class AttributionConfidence(models.TextChoices):
-        UNATTRIBUTED = "unattributed", "Unattributed"
-        SUSPECTED = "suspected", "Suspected"
-        ASSESSED = "assessed", "Assessed"
-        PUBLIC = "public", "Publicly attributed by a government"
+        UNATTRIBUTED = "unattributed", _("Unattributed")
+        SUSPECTED = "suspected", _("Suspected")
+        ASSESSED = "assessed", _("Assessed")
+        PUBLIC = "public", _("Publicly attributed by a government")
 
     class Effectiveness(models.TextChoices):
-        NOT_ASSESSED = "not_assessed", "Not assessed"
-        INEFFECTIVE = "ineffective", "Ineffective"
-        PARTLY = "partly_effective", "Partly effective"
-        EFFECTIVE = "effective", "Effective"
-        HIGHLY = "highly_effective", "Highly effective"
+        NOT_ASSESSED = "not_assessed", _("Not assessed")
+        INEFFECTIVE = "ineffective", _("Ineffective")
+        PARTLY = "partly_effective", _("Partly effective")
+        EFFECTIVE = "effective", _("Effective")
+        HIGHLY = "highly_effective", _("Highly effective")
 
     class Evidence(models.TextChoices):
-        MEASURED = "measured", "Measured"
-        OBSERVED = "observed", "Observed"
-        ANECDOTAL = "anecdotal", "Anecdotal"
+        MEASURED = "measured", _("Measured")
+        OBSERVED = "observed", _("Observed")
+        ANECDOTAL = "anecdotal", _("Anecdotal")
 
     RESTRICTED_TLPS = (TLP.AMBER, TLP.AMBER_STRICT)
 
@@ -95,46 +96,48 @@ class CaseStudy(models.Model):
 
     title = models.CharField(max_length=200)
     summary = models.TextField(
-        blank=True, max_length=text.SUMMARY_MAX, help_text="Plain text, two or three sentences."
+        blank=True,
+        max_length=text.SUMMARY_MAX,
+        help_text=_("Plain text, two or three sentences."),
     )
 
     # The incident
     incident = models.TextField(
-        "what was spread", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what was spread"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     attribution_confidence = models.CharField(
         max_length=20,
         choices=AttributionConfidence.choices,
         default=AttributionConfidence.UNATTRIBUTED,
     )
-    audiences = models.TextField("audiences targeted", blank=True, max_length=text.AUDIENCES_MAX)
+    audiences = models.TextField(_("audiences targeted"), blank=True, max_length=text.AUDIENCES_MAX)
     incident_start = models.DateField(null=True, blank=True)
     incident_end = models.DateField(null=True, blank=True)
 
     # The response
     response = models.TextField(
-        "what was done", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what was done"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
-    responders = models.CharField("by whom", max_length=300, blank=True)
+    responders = models.CharField(_("by whom"), max_length=300, blank=True)
     response_start = models.DateField(null=True, blank=True)
     response_end = models.DateField(null=True, blank=True)
     resources = models.TextField(
-        "resources used", blank=True, max_length=text.RESOURCES_MAX, help_text="Markdown."
+        _("resources used"), blank=True, max_length=text.RESOURCES_MAX, help_text=_("Markdown.")
     )
 
     # The outcome
     outcome = models.TextField(
-        "what changed", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("what changed"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     effectiveness = models.CharField(
         max_length=20, choices=Effectiveness.choices, default=Effectiveness.NOT_ASSESSED
     )
-    evidence = models.CharField("evidence", max_length=20, choices=Evidence.choices, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence.choices, blank=True)
     lessons = models.TextField(
-        "lessons learned", blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        _("lessons learned"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     recommendations = models.TextField(
-        blank=True, max_length=text.LONG_SECTION_MAX, help_text="Markdown."
+        blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
 
     # Tags from every taxonomy, free keywords included.
@@ -146,7 +149,7 @@ class CaseStudy(models.Model):
         Organisation,
         related_name="received_case_studies",
         blank=True,
-        help_text="Organisations that may read an AMBER case besides yours and the moderators.",
+        help_text=_("Organisations that may read an AMBER case besides yours and the moderators."),
     )
     attribution_mode = models.CharField(
         max_length=20, choices=AttributionMode.choices, default=AttributionMode.NAMED
@@ -198,9 +201,9 @@ class CaseStudy(models.Model):
         if self.tlp == self.TLP.RED:
             raise ValidationError({"tlp": TLP_RED_REFUSAL})
         if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
-            raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+            raise ValidationError({"incident_end": _("The incident cannot end before it starts.")})
         if self.response_start and self.response_end and self.response_end < self.response_start:
-            raise ValidationError({"response_end": "The response cannot end before it starts."})
+            raise ValidationError({"response_end": _("The response cannot end before it starts.")})
 
     @property
     def is_anonymised(self) -> bool:
@@ -215,7 +218,7 @@ class CaseStudy(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
 
 
-TLP_RED_REFUSAL = (
+TLP_RED_REFUSAL = _(
     "TLP:RED material is for named recipients only and does not belong on a shared portal. "
     "Choose AMBER+STRICT and name the recipient organisations, or share it through other channels."
 )
@@ -270,12 +273,12 @@ class ModerationEvent(models.Model):
     correction or a revision decision — who, when, from where to where, and why."""
 
     class Kind(models.TextChoices):
-        TRANSITION = "transition", "Status change"
-        APPROVAL = "approval", "Approval"
-        COMMENT = "comment", "Comment"
-        TAGS = "tags", "Tags corrected"
-        REVISION = "revision", "Revision"
-        CLAIM = "claim", "Claim"
+        TRANSITION = "transition", _("Status change")
+        APPROVAL = "approval", _("Approval")
+        COMMENT = "comment", _("Comment")
+        TAGS = "tags", _("Tags corrected")
+        REVISION = "revision", _("Revision")
+        CLAIM = "claim", _("Claim")
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
@@ -304,10 +307,10 @@ class CaseRevision(models.Model):
     approves. ``data`` holds the full proposed content (fields, term ids, references)."""
 
     class Status(models.TextChoices):
-        EDITING = "editing", "Being edited"
-        PENDING = "pending", "Waiting for review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        EDITING = "editing", _("Being edited")
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     OPEN = (Status.EDITING, Status.PENDING)
 

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from practices.audit.models import AuditEvent
@@ -41,7 +42,7 @@ def _require_own_editable(actor: User, case_study: CaseStudy) -> None:
     if not actor_owns(actor, case_study):
         # Views look cases up through visible_to and the actor's organisation first, so this
         # only fires on misuse; it guards the service itself.
-        raise PermissionDenied("Only the originating organisation may edit this case.")
+        raise PermissionDenied(_("Only the originating organisation may edit this case."))
     if not case_study.is_editable:
         raise PracticesError(
             f"This case is {case_study.get_status_display().lower()} and cannot be edited now."
@@ -62,7 +63,7 @@ def _term_codes(case_study: CaseStudy) -> list[str]:
 def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER) -> CaseStudy:
     """Start a draft for the actor's organisation; only its members see it until submitted."""
     if actor.organisation_id is None:
-        raise PermissionDenied("Only members of an organisation write case studies.")
+        raise PermissionDenied(_("Only members of an organisation write case studies."))
     case_study = CaseStudy(
         organisation=actor.organisation, created_by=person_of(actor), title=title, tlp=tlp
     )
@@ -83,7 +84,7 @@ def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER
 
 def keywords_to_terms(text: str) -> list[Term]:
     """Free keywords typed as "a, b, c" become terms of the keyword taxonomy (made on demand)."""
-    taxonomy, _ = Taxonomy.objects.get_or_create(
+    taxonomy, _created = Taxonomy.objects.get_or_create(
         slug="keyword", defaults={"name": "Keyword", "source": "free keywords", "position": 90}
     )
     terms = []
@@ -91,7 +92,7 @@ def keywords_to_terms(text: str) -> list[Term]:
         if not label:
             continue
         code = slugify(label)[:64] or label[:64]
-        term, _ = Term.objects.get_or_create(
+        term, _created = Term.objects.get_or_create(
             taxonomy=taxonomy, code=code, defaults={"label": label[:200]}
         )
         terms.append(term)
@@ -185,37 +186,38 @@ def case_study_missing(
     """
     missing = []
     for field, words in [
-        ("summary", "a summary"),
-        ("incident", "a description of what was spread (Incident)"),
-        ("response", "a description of what was done (Response)"),
-        ("outcome", "a description of what changed (Outcome)"),
-        ("lessons", "lessons learned (Outcome)"),
+        ("summary", _("a summary")),
+        ("incident", _("a description of what was spread (Incident)")),
+        ("response", _("a description of what was done (Response)")),
+        ("outcome", _("a description of what changed (Outcome)")),
+        ("lessons", _("lessons learned (Outcome)")),
     ]:
         if not getattr(case_study, field).strip():
             missing.append(words)
     if not case_study.incident_start:
-        missing.append("when the incident started (Incident)")
+        missing.append(_("when the incident started (Incident)"))
     terms = Term.objects.filter(pk__in=term_ids) if term_ids is not None else case_study.terms
     slugs = set(terms.values_list("taxonomy__slug", flat=True))
     for slug, words in [
-        ("disarm-red", "at least one DISARM technique (Incident)"),
-        ("country", "at least one country targeted (Incident)"),
-        ("region", "a region (Incident)"),
+        ("disarm-red", _("at least one DISARM technique (Incident)")),
+        ("country", _("at least one country targeted (Incident)")),
+        ("region", _("a region (Incident)")),
     ]:
         if slug not in slugs:
             missing.append(words)
     if case_study.effectiveness != CaseStudy.Effectiveness.NOT_ASSESSED and not case_study.evidence:
         missing.append(
-            "what the effectiveness rating rests on: measured, observed or anecdotal (Outcome)"
+            _("what the effectiveness rating rests on: measured, observed or anecdotal (Outcome)")
         )
     if case_study.tlp == CaseStudy.TLP.RED:
-        missing.append("a TLP other than RED (Handling)")
+        missing.append(_("a TLP other than RED (Handling)"))
     has_recipients = (
         bool(recipient_ids) if recipient_ids is not None else case_study.recipients.exists()
     )
     if case_study.is_restricted and not has_recipients:
         missing.append(
-            f"at least one recipient organisation for {case_study.get_tlp_display()} (Handling)"
+            _("at least one recipient organisation for %(tlp)s (Handling)")
+            % {"tlp": case_study.get_tlp_display()}
         )
     return missing
 
@@ -225,7 +227,7 @@ def case_study_delete(*, actor: User, case_study: CaseStudy) -> None:
     """Delete a draft that was never submitted, with its files."""
     case_study = case_locked(case_study.pk)  # 404 if deleted meanwhile
     if not actor_owns(actor, case_study):
-        raise PermissionDenied("Only the originating organisation may delete this case.")
+        raise PermissionDenied(_("Only the originating organisation may delete this case."))
     if case_study.status != Status.DRAFT or case_study.submitted_at:
         raise PracticesError("Only drafts that were never submitted can be deleted.")
     files = [a.file.name for a in case_study.attachments.all()]

@@ -9,6 +9,9 @@ as changed and splits paragraphs. Every way text comes in (forms and the API) go
 from __future__ import annotations
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 # The longest text each free-text field of a case accepts, in characters. Generous for real
 # case studies (the longest demo section is a few thousand characters); they keep a
@@ -30,8 +33,14 @@ CASE_TEXT_LIMITS = {
 }
 
 
-def too_long_message(limit: int) -> str:
-    return f"Too long: at most {limit:,} characters. Shorten it and save again."
+def _too_long_message(limit: int) -> str:
+    return _("Too long: at most %(limit)s characters. Shorten it and save again.") % {
+        "limit": intcomma(limit)
+    }
+
+
+# Lazy: also used in class bodies (serializers), rendered in the reader's language when shown.
+too_long_message = lazy(_too_long_message, str)
 
 
 def normalise_newlines(value: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_required
@@ -64,7 +65,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
         case_study = services.case_study_create(
             actor=request.user, title=form.cleaned_data["title"]
         )
-        messages.success(request, "Draft created. Only your organisation can see it.")
+        messages.success(request, _("Draft created. Only your organisation can see it."))
         return redirect("practices:case-edit", uuid=case_study.uuid, section="incident")
     return render(request, "practices/cases/case_create.html", {"form": form})
 
@@ -102,7 +103,7 @@ def _editing(request: HttpRequest, uuid) -> Editing | HttpResponse:
     if case_study.status == CaseStudy.Status.PUBLISHED:
         revision = revisions.open_revision(case_study)
         if revision is None or revision.status != CaseRevision.Status.EDITING:
-            messages.info(request, "To change a published case, start a revision first.")
+            messages.info(request, _("To change a published case, start a revision first."))
             return redirect("practices:case-detail", uuid=uuid)
         return Editing(
             case=case_study,
@@ -114,7 +115,8 @@ def _editing(request: HttpRequest, uuid) -> Editing | HttpResponse:
     if not case_study.is_editable:
         messages.error(
             request,
-            f"This case is {case_study.get_status_display().lower()}; it cannot be edited now.",
+            _("This case is %(status)s; it cannot be edited now.")
+            % {"status": case_study.get_status_display().lower()},
         )
         return redirect("practices:case-detail", uuid=uuid)
     return Editing(
@@ -178,7 +180,9 @@ def case_edit(request: HttpRequest, uuid, section: str) -> HttpResponse:
                 messages.error(request, str(exc))
                 return redirect("practices:case-detail", uuid=uuid)
             else:
-                messages.success(request, f"{SECTIONS[section][0]} saved.")
+                messages.success(
+                    request, _("%(section)s saved.") % {"section": SECTIONS[section][0]}
+                )
                 return _after_save(request, editing.case, section)
     elif request.method == "POST":
         status = 400
@@ -230,7 +234,7 @@ def _edit_references(request: HttpRequest, editing: Editing) -> HttpResponse:
                 conflict = str(exc)
                 status = 409
             else:
-                messages.success(request, "References saved.")
+                messages.success(request, _("References saved."))
                 return _after_save(request, editing.case, "references")
         else:
             status = 400
@@ -248,7 +252,7 @@ def case_delete(request: HttpRequest, uuid) -> HttpResponse:
     except PracticesError as exc:
         messages.error(request, str(exc))
         return redirect("practices:case-detail", uuid=uuid)
-    messages.success(request, f"The draft “{case_study.title}” was deleted.")
+    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": case_study.title})
     return redirect("practices:our-cases")
 
 
@@ -265,7 +269,7 @@ def attachment_upload(request: HttpRequest, uuid) -> HttpResponse:
         except PracticesError as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, f"“{attachment.filename}” attached.")
+            messages.success(request, _("“%(name)s” attached.") % {"name": attachment.filename})
             return redirect("practices:case-edit", uuid=uuid, section="references")
     editing = _editing(request, uuid)
     if isinstance(editing, HttpResponse):
@@ -292,7 +296,7 @@ def attachment_delete(request: HttpRequest, uuid, attachment_uuid) -> HttpRespon
     except PracticesError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"“{attachment.filename}” removed.")
+        messages.success(request, _("“%(name)s” removed.") % {"name": attachment.filename})
     return redirect("practices:case-edit", uuid=uuid, section="references")
 
 

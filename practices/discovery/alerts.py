@@ -29,7 +29,9 @@ from django.db import transaction
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import ngettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from outbox.services import email_queue
 from practices.cases.models import CaseStudy
@@ -166,14 +168,21 @@ def saved_search_alert_person(*, person: User, frequency: str, until: datetime) 
         "manage_link": settings.SITE_URL + reverse("practices:saved-search-list"),
         "site": settings.SITE_URL,
     }
-    email_queue(
-        to=[person.email],
-        subject=f"[Practice Exchange] {total} new case{'s' if total != 1 else ''} "
-        "for your saved searches",
-        body=render_to_string("practices/discovery/email/alert.txt", context),
-        html_body=render_to_string("practices/discovery/email/alert.html", context),
-        reference=f"saved-search-alert:{frequency}",
-    )
+    # In the person's language, whatever the worker's.
+    with in_language_of(person):
+        subject = ngettext(
+            "%(count)d new case for your saved searches",
+            "%(count)d new cases for your saved searches",
+            total,
+        ) % {"count": total}
+        email_queue(
+            to=[person.email],
+            # The portal's name is a brand and stays as it is in every language.
+            subject=f"[Practice Exchange] {subject}",
+            body=render_to_string("practices/discovery/email/alert.txt", context),
+            html_body=render_to_string("practices/discovery/email/alert.html", context),
+            reference=f"saved-search-alert:{frequency}",
+        )
     return True
 
 

@@ -4,6 +4,12 @@ Only what the reader may read goes in: the list comes from the same ``visible_to
 the page, an anonymised case shows "A partner organisation (region)" like everywhere else, and
 the recipient list (which only the originator and moderators see) is left out. Cells that a
 spreadsheet would run as a formula are neutralised.
+
+The CSV is data for tools and spreadsheets, so it does not follow the reader's interface
+language: column headers and the labels in its cells (TLP, effectiveness, evidence, "A partner
+organisation") are always in English (``CSV_LANGUAGE``), so a script that reads the export
+works the same for every reader. The case text itself is the author's, in whatever language
+it was written.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
@@ -42,6 +48,8 @@ TEXT_COLUMNS = {
     "lessons": "Lessons",
     "recommendations": "Recommendations",
 }
+# The CSV's language, whatever the reader's (see the module's docstring).
+CSV_LANGUAGE = "en-gb"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
 
@@ -82,28 +90,35 @@ def _rows(cases, site: str) -> Iterator[list[str]]:
         *TAG_COLUMNS.values(),
     ]
     for case in cases:
-        tags: dict[str, list[str]] = {slug: [] for slug in TAG_COLUMNS}
-        for term in case.terms.all():
-            if term.taxonomy.slug in tags:
-                code = f"{term.code} " if term.taxonomy.slug.startswith("disarm") else ""
-                tags[term.taxonomy.slug].append(f"{code}{term.label}")
-        yield [
-            _cell(value)
-            for value in [
-                case.uuid,
-                site + reverse("practices:case-detail", args=[case.uuid]),
-                case.title,
-                _originator(case),
-                case.get_tlp_display(),
-                case.published_at.date().isoformat() if case.published_at else "",
-                case.incident_start.isoformat() if case.incident_start else "",
-                case.incident_end.isoformat() if case.incident_end else "",
-                case.get_effectiveness_display(),
-                case.get_evidence_display() if case.evidence else "",
-                *(getattr(case, field) for field in TEXT_COLUMNS),
-                *("; ".join(values) for values in tags.values()),
-            ]
+        # Rendered in the CSV's language; the override ends before the row is handed on.
+        with translation.override(CSV_LANGUAGE):
+            row = _row(case, site)
+        yield row
+
+
+def _row(case: CaseStudy, site: str) -> list[str]:
+    tags: dict[str, list[str]] = {slug: [] for slug in TAG_COLUMNS}
+    for term in case.terms.all():
+        if term.taxonomy.slug in tags:
+            code = f"{term.code} " if term.taxonomy.slug.startswith("disarm") else ""
+            tags[term.taxonomy.slug].append(f"{code}{term.label}")
+    return [
+        _cell(value)
+        for value in [
+            case.uuid,
+            site + reverse("practices:case-detail", args=[case.uuid]),
+            case.title,
+            _originator(case),
+            case.get_tlp_display(),
+            case.published_at.date().isoformat() if case.published_at else "",
+            case.incident_start.isoformat() if case.incident_start else "",
+            case.incident_end.isoformat() if case.incident_end else "",
+            case.get_effectiveness_display(),
+            case.get_evidence_display() if case.evidence else "",
+            *(getattr(case, field) for field in TEXT_COLUMNS),
+            *("; ".join(values) for values in tags.values()),
         ]
+    ]
 
 
 def case_list_csv(request: HttpRequest):

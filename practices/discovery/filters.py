@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases import selectors
 from practices.cases.models import CaseStudy
@@ -52,34 +53,34 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         return filterset
 
     q = django_filters.CharFilter(
-        label="Search",
-        help_text='Words, "exact phrase", OR, -exclude. Codes such as T0086 work too.',
+        label=_("Search"),
+        help_text=_('Words, "exact phrase", OR, -exclude. Codes such as T0086 work too.'),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    tag = django_filters.MultipleChoiceFilter(label="Tags", choices=[])
+    tag = django_filters.MultipleChoiceFilter(label=_("Tags"), choices=[])
     tlp = django_filters.MultipleChoiceFilter(
         label="TLP", choices=_TLP_CHOICES, error_messages=_refusal("a TLP label shared here")
     )
     year = django_filters.MultipleChoiceFilter(
-        label="Incident year",
+        label=_("Incident year"),
         choices=_YEAR_CHOICES,
         error_messages=_refusal(f"a year from {MIN_YEAR} to {MAX_YEAR}"),
     )
     effectiveness = django_filters.MultipleChoiceFilter(
-        label="Effectiveness",
+        label=_("Effectiveness"),
         choices=_EFFECTIVENESS_CHOICES,
         error_messages=_refusal("an effectiveness rating"),
     )
-    region = django_filters.CharFilter(label="Region")
-    country = django_filters.CharFilter(label="Country")
+    region = django_filters.CharFilter(label=_("Region"))
+    country = django_filters.CharFilter(label=_("Country"))
     period_from = django_filters.DateFilter(
-        label="Incident active on or after", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Incident active on or after"), widget=forms.DateInput(attrs={"type": "date"})
     )
     period_to = django_filters.DateFilter(
-        label="Incident active on or before", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Incident active on or before"), widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=list(SORTS.items()), error_messages=_refusal("a sort order")
+        label=_("Sort by"), choices=list(SORTS.items()), error_messages=_refusal("a sort order")
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
 
@@ -61,10 +62,10 @@ class SavedSearch(models.Model):
     """
 
     class Frequency(models.TextChoices):
-        NONE = "none", "No e-mail"
-        IMMEDIATE = "immediate", "Immediately (checked every few minutes)"
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        NONE = "none", _("No e-mail")
+        IMMEDIATE = "immediate", _("Immediately (checked every few minutes)")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(

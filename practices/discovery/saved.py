@@ -13,10 +13,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from practices.cases.models import CaseStudy
@@ -30,16 +32,16 @@ QUERY_MAX_CHARS = SavedSearch._meta.get_field("query").max_length
 
 class SavedSearchForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=100,
-        help_text="Up to 100 characters, e.g. “Election rumours in the Baltics”.",
+        help_text=_("Up to 100 characters, e.g. “Election rumours in the Baltics”."),
         error_messages={
-            "required": "Give the search a name so you can find it again.",
-            "max_length": "Keep the name to 100 characters or fewer (it has %(show_value)d).",
+            "required": _("Give the search a name so you can find it again."),
+            "max_length": _("Keep the name to 100 characters or fewer (it has %(show_value)d)."),
         },
     )
     frequency = forms.ChoiceField(
-        label="E-mail me new matching cases",
+        label=_("E-mail me new matching cases"),
         choices=SavedSearch.Frequency.choices,
         initial=SavedSearch.Frequency.NONE,
     )
@@ -47,25 +49,30 @@ class SavedSearchForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give the search a name so you can find it again.")
+            raise forms.ValidationError(_("Give the search a name so you can find it again."))
         return name
 
 
 class SavedSearchCreateForm(SavedSearchForm):
-    query = forms.CharField(required=False, label="Search", widget=forms.HiddenInput)
+    query = forms.CharField(required=False, label=_("Search"), widget=forms.HiddenInput)
 
     def clean_query(self) -> str:
         query = services.saved_search_query_normalise(self.cleaned_data.get("query", ""))
         if len(query) > QUERY_MAX_CHARS:
             raise forms.ValidationError(
-                "This search has too many filters to save (its address is longer than "
-                f"{QUERY_MAX_CHARS:,} characters). Remove some filters, then save it again."
+                _(
+                    "This search has too many filters to save (its address is longer than "
+                    "%(limit)s characters). Remove some filters, then save it again."
+                )
+                % {"limit": intcomma(QUERY_MAX_CHARS)}
             )
         filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.none())
         if not filterset.is_valid():
             raise forms.ValidationError(
-                "Some filters of this search are not valid. Correct them on the browse page, "
-                "then save the search again."
+                _(
+                    "Some filters of this search are not valid. Correct them on the browse page, "
+                    "then save the search again."
+                )
             )
         return query
 
@@ -73,7 +80,7 @@ class SavedSearchCreateForm(SavedSearchForm):
 def _own(request: HttpRequest, uuid) -> SavedSearch:
     saved_search = SavedSearch.objects.filter(owner=request.user, uuid=uuid).first()
     if saved_search is None:
-        raise Http404("No saved search of yours has this address.")
+        raise Http404(_("No saved search of yours has this address."))
     return saved_search
 
 
@@ -142,7 +149,7 @@ def saved_search_edit(request: HttpRequest, uuid) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 frequency=form.cleaned_data["frequency"],
             )
-            messages.success(request, f"Saved “{saved_search.name}”.")
+            messages.success(request, _("Saved “%(name)s”.") % {"name": saved_search.name})
             return redirect("practices:saved-search-list")
         status = 400
     else:
@@ -169,7 +176,7 @@ def saved_search_delete(request: HttpRequest, uuid) -> HttpResponse:
     saved_search = _own(request, uuid)
     name = saved_search.name
     services.saved_search_delete(saved_search=saved_search)
-    messages.success(request, f"Deleted the saved search “{name}”.")
+    messages.success(request, _("Deleted the saved search “%(name)s”.") % {"name": name})
     return redirect("practices:saved-search-list")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases.text import COMMENT_MAX, NormalisedForm
 from practices.vocabularies.models import Term
@@ -11,7 +12,7 @@ from practices.vocabularies.picker import TermField
 
 class CommentForm(NormalisedForm):
     body = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=COMMENT_MAX
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=COMMENT_MAX
     )
 
 
@@ -19,7 +20,7 @@ class DecisionForm(NormalisedForm):
     """The comment that goes with a moderation decision; required for some (the service says)."""
 
     comment = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=COMMENT_MAX,
@@ -39,7 +40,7 @@ class TagCorrectionForm(NormalisedForm):
         ("region", "Region"),
         ("theme", "Themes"),
     ]
-    comment = forms.CharField(required=False, max_length=1000, label="Why (optional)")
+    comment = forms.CharField(required=False, max_length=1000, label=_("Why (optional)"))
 
     def __init__(self, *args, current_terms: list[int], **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,12 +11,14 @@ the rest ("submitted", "published", the digest) respects each person's choice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from outbox.services import email_queue
 from practices.cases.models import CaseStudy, ModerationEvent
@@ -24,12 +26,13 @@ from practices.cases.models import CaseStudy, ModerationEvent
 Status = CaseStudy.Status
 ESSENTIAL = {Status.CHANGES_REQUESTED, Status.REJECTED, Status.WITHDRAWN}
 
+# Lazy: each subject is rendered in its recipient's language (``send``).
 SUBJECTS = {
-    Status.SUBMITTED: "Waiting for review: {title}",
-    Status.CHANGES_REQUESTED: "Changes requested: {title}",
-    Status.PUBLISHED: "Published: {title}",
-    Status.REJECTED: "Not accepted: {title}",
-    Status.WITHDRAWN: "Withdrawn: {title}",
+    Status.SUBMITTED: _("Waiting for review: %(title)s"),
+    Status.CHANGES_REQUESTED: _("Changes requested: %(title)s"),
+    Status.PUBLISHED: _("Published: %(title)s"),
+    Status.REJECTED: _("Not accepted: %(title)s"),
+    Status.WITHDRAWN: _("Withdrawn: %(title)s"),
 }
 
 
@@ -74,24 +77,33 @@ def case_link(case_study: CaseStudy, *, for_moderator: bool) -> str:
     return settings.SITE_URL + reverse(name, args=[case_study.uuid])
 
 
-def send(recipients: list[User], subject: str, template: str, context: dict) -> int:
+def send(
+    recipients: list[User], subject: str | Callable[[], str], template: str, context: dict
+) -> int:
     """Queue one message per person (no shared To: line reveals who else was told) in the
-    outbox, in the current transaction; returns how many were queued."""
+    outbox, in the current transaction; returns how many were queued.
+
+    Each message is rendered in its recipient's language (``in_language_of``), whatever the
+    language of the request or task that sends it: ``subject`` is a lazy string, or a callable
+    that builds the subject and is called in that language."""
     for person in recipients:
         personal = {**context, "person": person}
-        email_queue(
-            to=[person.email],
-            subject=f"[Practice Exchange] {subject}",
-            body=render_to_string(f"practices/moderation/email/{template}.txt", personal),
-            html_body=render_to_string(f"practices/moderation/email/{template}.html", personal),
-        )
+        with in_language_of(person):
+            line = subject() if callable(subject) else str(subject)
+            email_queue(
+                to=[person.email],
+                # The portal's name is a brand and stays as it is in every language.
+                subject=f"[Practice Exchange] {line}",
+                body=render_to_string(f"practices/moderation/email/{template}.txt", personal),
+                html_body=render_to_string(f"practices/moderation/email/{template}.html", personal),
+            )
     return len(recipients)
 
 
 REVISION_SUBJECTS = {
-    "pending": "Revision waiting for review: {title}",
-    "approved": "Revision published: {title}",
-    "rejected": "Revision not accepted: {title}",
+    "pending": _("Revision waiting for review: %(title)s"),
+    "approved": _("Revision published: %(title)s"),
+    "rejected": _("Revision not accepted: %(title)s"),
 }
 
 
@@ -109,7 +121,10 @@ def revision_event_notify(event: ModerationEvent) -> int:
         "outcome": outcome,
         "link": case_link(case_study, for_moderator=outcome == "pending"),
     }
-    subject = REVISION_SUBJECTS[outcome].format(title=case_study.title)
+
+    def subject() -> str:
+        return REVISION_SUBJECTS[outcome] % {"title": case_study.title}
+
     return send(recipients, subject, "revision_event", context)
 
 
@@ -129,7 +144,10 @@ def event_notify(event: ModerationEvent) -> int:
         "link": case_link(case_study, for_moderator=to_moderators),
         "resubmitted": event.from_status == Status.CHANGES_REQUESTED,
     }
-    subject = SUBJECTS[event.to_status].format(title=case_study.title)
+
+    def subject() -> str:
+        return SUBJECTS[event.to_status] % {"title": case_study.title}
+
     return send(recipients, subject, "case_event", context)
 
 
@@ -152,14 +170,16 @@ def recipients_notify(case_study: CaseStudy) -> int:
     if case_study.tlp not in CaseStudy.RESTRICTED_TLPS:
         return 0
     organisation = case_study.organisation
-    if case_study.is_anonymised:
-        originator = f"A partner organisation ({organisation.get_region_display()})"
-    else:
-        originator = organisation.name
     context = {
         "case": case_study,
-        "originator": originator,
+        # Named only when the case is named; the template words the anonymous form itself,
+        # in the recipient's language.
+        "originator": None if case_study.is_anonymised else organisation.name,
+        "region": organisation.get_region_display,
         "link": case_link(case_study, for_moderator=False),
     }
-    subject = f"Shared with your organisation: {case_study.title}"
+
+    def subject() -> str:
+        return _("Shared with your organisation: %(title)s") % {"title": case_study.title}
+
     return send(recipients_for(case_study), subject, "recipient_published", context)

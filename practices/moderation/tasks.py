@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
@@ -107,9 +108,18 @@ def moderators_digest(self) -> int:
             continue
         # Each moderator's digest is stored on its own; the outbox sends and retries it.
         with transaction.atomic():
+            waiting = len(cases) + len(revisions)
             sent += notifications.send(
                 [moderator],
-                f"{len(cases) + len(revisions)} item(s) waiting for review",
+                # Called in the moderator's language by ``send``.
+                lambda waiting=waiting: (
+                    ngettext(
+                        "%(count)d item waiting for review",
+                        "%(count)d items waiting for review",
+                        waiting,
+                    )
+                    % {"count": waiting}
+                ),
                 "digest",
                 {
                     "cases": cases,

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
@@ -22,10 +23,10 @@ from practices.moderation import revisions, selectors, transitions
 from practices.moderation.forms import CommentForm, DecisionForm, TagCorrectionForm
 
 ACTIONS = {
-    "request_changes": (transitions.case_study_request_changes, "Changes requested."),
+    "request_changes": (transitions.case_study_request_changes, _("Changes requested.")),
     "publish": (transitions.case_study_approve, None),
-    "reject": (transitions.case_study_reject, "Rejected."),
-    "withdraw": (transitions.case_study_withdraw, "Withdrawn."),
+    "reject": (transitions.case_study_reject, _("Rejected.")),
+    "withdraw": (transitions.case_study_withdraw, _("Withdrawn.")),
 }
 
 
@@ -110,9 +111,9 @@ def act(request: HttpRequest, uuid, action: str) -> HttpResponse:
     else:
         if action == "publish":
             done = (
-                "Published."
+                _("Published.")
                 if result
-                else "Approval recorded. Another moderator must approve before it is published."
+                else _("Approval recorded. Another moderator must approve before it is published.")
             )
         messages.success(request, done)
     return _back(request, case_study)
@@ -127,7 +128,7 @@ def claim(request: HttpRequest, uuid) -> HttpResponse:
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "You hold this item now.")
+        messages.success(request, _("You hold this item now."))
     if request.POST.get("next") == "queue":
         return redirect("moderation:queue")
     return redirect("moderation:review", uuid=uuid)
@@ -142,7 +143,7 @@ def unclaim(request: HttpRequest, uuid) -> HttpResponse:
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Released.")
+        messages.success(request, _("Released."))
     return redirect("moderation:review", uuid=uuid)
 
 
@@ -152,7 +153,7 @@ def retag(request: HttpRequest, uuid) -> HttpResponse:
     case_study = case_selectors.case_study_get(actor=request.user, uuid=uuid)
     form = TagCorrectionForm(request.POST, current_terms=[t.pk for t in case_study.terms.all()])
     if not form.is_valid():
-        messages.error(request, "Some of the chosen tags are not valid; nothing was changed.")
+        messages.error(request, _("Some of the chosen tags are not valid; nothing was changed."))
         return redirect("moderation:review", uuid=uuid)
     try:
         transitions.case_study_retag(
@@ -164,7 +165,7 @@ def retag(request: HttpRequest, uuid) -> HttpResponse:
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Tags saved; the change is in the case's history.")
+        messages.success(request, _("Tags saved; the change is in the case's history."))
     return redirect("moderation:review", uuid=uuid)
 
 
@@ -174,7 +175,7 @@ def comment(request: HttpRequest, uuid) -> HttpResponse:
     case_study = case_selectors.case_study_get(actor=request.user, uuid=uuid)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write a comment (up to 5,000 characters) first.")
+        messages.error(request, _("Write a comment (up to 5,000 characters) first."))
         return _back(request, case_study)
     try:
         transitions.case_study_comment(
@@ -183,7 +184,7 @@ def comment(request: HttpRequest, uuid) -> HttpResponse:
     except TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Comment added.")
+        messages.success(request, _("Comment added."))
     return _back(request, case_study)
 
 
@@ -214,7 +215,7 @@ def revision_start(request: HttpRequest, uuid) -> HttpResponse:
 
 def _on_revision(request: HttpRequest, uuid, service, done: str) -> HttpResponse:
     """Apply an originator's move to the open revision and go back to the case page."""
-    _, revision = _revision(request, uuid)
+    _case, revision = _revision(request, uuid)
     try:
         service(actor=request.user, revision=revision)
     except TransitionRefused as exc:
@@ -228,20 +229,20 @@ def _on_revision(request: HttpRequest, uuid, service, done: str) -> HttpResponse
 @two_factor_enforced
 def revision_submit(request: HttpRequest, uuid) -> HttpResponse:
     return _on_revision(
-        request, uuid, revisions.revision_submit, "Revision sent to the moderators."
+        request, uuid, revisions.revision_submit, _("Revision sent to the moderators.")
     )
 
 
 @require_POST
 @two_factor_enforced
 def revision_discard(request: HttpRequest, uuid) -> HttpResponse:
-    return _on_revision(request, uuid, revision_drafts.revision_discard, "Revision discarded.")
+    return _on_revision(request, uuid, revision_drafts.revision_discard, _("Revision discarded."))
 
 
 @require_POST
 @moderator_required
 def revision_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
-    _, revision = _revision(request, uuid)
+    _case, revision = _revision(request, uuid)
     form = DecisionForm(request.POST)
     form.is_valid()
     text = form.cleaned_data.get("comment", "")
@@ -256,7 +257,7 @@ def revision_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, "Revision published." if decision == "approve" else "Revision refused."
+            request, _("Revision published.") if decision == "approve" else _("Revision refused.")
         )
     return redirect("moderation:review", uuid=uuid)
 
@@ -276,7 +277,7 @@ def case_submit(request: HttpRequest, uuid) -> HttpResponse:
             return redirect("practices:case-detail", uuid=uuid)
         else:
             messages.success(
-                request, "Submitted. The hub's moderators will review it; you will see it here."
+                request, _("Submitted. The hub's moderators will review it; you will see it here.")
             )
             return redirect("practices:case-detail", uuid=uuid)
     return render(

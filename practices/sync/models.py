@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases.models import CaseStudy
@@ -64,9 +65,9 @@ class WebhookEndpoint(models.Model):
     """
 
     class EventType(models.TextChoices):
-        CASE_PUBLISHED = "case.published", "case.published: a published case became readable"
-        CASE_UPDATED = "case.updated", "case.updated: a case you can read changed"
-        CASE_REMOVED = "case.removed", "case.removed: you may no longer read a case"
+        CASE_PUBLISHED = "case.published", _("case.published: a published case became readable")
+        CASE_UPDATED = "case.updated", _("case.updated: a case you can read changed")
+        CASE_REMOVED = "case.removed", _("case.removed: you may no longer read a case")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
@@ -98,10 +99,10 @@ class WebhookEvent(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Not sent"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="events")

@@ -17,6 +17,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,18 +36,18 @@ class WebhookEndpointForm(forms.Form):
     """What an admin chooses when registering an endpoint; the address rules are the service's."""
 
     url = forms.URLField(
-        label="Endpoint URL",
+        label=_("Endpoint URL"),
         max_length=500,
         assume_scheme="https",
         help_text="An https:// address on the public internet, e.g. "
         "https://hooks.example.org/practice-exchange.",
     )
     event_types = forms.MultipleChoiceField(
-        label="Events",
+        label=_("Events"),
         choices=EventType.choices,
         initial=EventType.values,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Which events to send. Each carries only what your organisation may read.",
+        help_text=_("Which events to send. Each carries only what your organisation may read."),
     )
 
 
@@ -114,8 +115,10 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         messages.info(
             request,
-            "An endpoint's signing secret is shown only once, right after it is registered. "
-            "To register an endpoint, fill in the form below.",
+            _(
+                "An endpoint's signing secret is shown only once, right after it is registered. "
+                "To register an endpoint, fill in the form below."
+            ),
         )
         return redirect(f"{reverse('webhooks:list')}#new-endpoint-title")
     form = WebhookEndpointForm(request.POST)
@@ -179,7 +182,10 @@ def event_redeliver(request: HttpRequest, uuid, event_uuid) -> HttpResponse:
     except WebhookError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The {event.event_type} event was queued for delivery again.")
+        messages.success(
+            request,
+            _("The %(type)s event was queued for delivery again.") % {"type": event.event_type},
+        )
     return redirect("webhooks:detail", uuid=event.endpoint.uuid)
 
 
@@ -215,7 +221,7 @@ def endpoint_deactivate(request: HttpRequest, uuid) -> HttpResponse:
     """Stop deliveries to an endpoint; its log stays."""
     endpoint = _endpoint(request.user, uuid)
     webhooks.webhook_endpoint_deactivate(actor=request.user, endpoint=endpoint)
-    messages.success(request, f"Nothing more will be sent to {endpoint.url}.")
+    messages.success(request, _("Nothing more will be sent to %(url)s.") % {"url": endpoint.url})
     return redirect("webhooks:detail", uuid=endpoint.uuid)
 
 
@@ -226,5 +232,7 @@ def endpoint_delete(request: HttpRequest, uuid) -> HttpResponse:
     endpoint = _endpoint(request.user, uuid)
     url = endpoint.url
     webhooks.webhook_endpoint_delete(actor=request.user, endpoint=endpoint)
-    messages.success(request, f"The endpoint {url} and its delivery log were deleted.")
+    messages.success(
+        request, _("The endpoint %(url)s and its delivery log were deleted.") % {"url": url}
+    )
     return redirect("webhooks:list")

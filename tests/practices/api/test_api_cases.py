@@ -418,7 +418,7 @@ def test_signed_in_member_creates_a_draft_as_themselves(org, member):
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"tlp": "red"}, "tlp", [TLP_RED_REFUSAL]),
+        ({"tlp": "red"}, "tlp", [str(TLP_RED_REFUSAL)]),
         (
             {"tags": ["disarm-red:T0002", "disarm-red:T9999", "country:XX"]},
             "tags",

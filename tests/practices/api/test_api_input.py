@@ -281,7 +281,7 @@ def test_tlp_red_is_not_offered_for_writing_and_is_refused_with_the_reason(clien
 
     assert "red" not in schema["WritableTlpEnum"]["enum"]
     problem = assert_problem(writer.post(CASES, {"title": "x", "tlp": "red"}, format="json"), 400)
-    assert problem["errors"]["tlp"] == [TLP_RED_REFUSAL]
+    assert problem["errors"]["tlp"] == [str(TLP_RED_REFUSAL)]
 
 
 def test_the_schema_says_what_the_api_checks(client, db):

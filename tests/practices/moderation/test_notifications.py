@@ -343,7 +343,7 @@ def test_digest_lists_waiting_items_oldest_first_to_moderators_who_want_it(
     assert sorted(by_person) == sorted([moderator.email, own_moderator.email])
     hub = by_person[moderator.email]
     assert_well_formed(hub)
-    assert hub.subject == "[Practice Exchange] 4 item(s) waiting for review"
+    assert hub.subject == "[Practice Exchange] 4 items waiting for review"
     cases = ["Oldest from JP", "Older from EE", "Newer from EE"]
     assert [hub.body.index(title) for title in cases] == sorted(
         hub.body.index(title) for title in cases
@@ -356,7 +356,7 @@ def test_digest_lists_waiting_items_oldest_first_to_moderators_who_want_it(
     own = by_person[own_moderator.email]
     assert "Oldest from JP" in own.body and "Revised JP" in own.body
     assert "from EE" not in own.body
-    assert own.subject == "[Practice Exchange] 2 item(s) waiting for review"
+    assert own.subject == "[Practice Exchange] 2 items waiting for review"
 
 
 def test_digest_sends_nothing_when_nothing_waits(moderator):
