@@ -261,6 +261,7 @@ def index_missing() -> None:
     started = time.perf_counter()
     table = CaseSearchDocument._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics after the COPY, or the joins go wrong
         cursor.execute(
             "SELECT c.id FROM practices_casestudy c "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.case_study_id = c.id) "
