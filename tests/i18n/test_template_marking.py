@@ -33,6 +33,8 @@ ALLOWED = {
     "CSV",
     "JSON",
     "UUID",
+    "HTTP",  # as in "HTTP 503", a status line
+    ", SHA-256",  # the name of the hash shown beside an attachment's size
     "cdpe_",  # the public prefix of every API token
     "×",
     "·",
@@ -41,7 +43,8 @@ VISIBLE_ATTRIBUTES = re.compile(
     r"""\b(title|alt|placeholder|aria-label)\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE
 )
 TAG = re.compile(r"<[^>]*>")
-HIDDEN_ELEMENTS = re.compile(r"<(script|style)\b.*?</\1>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+# Scripts, styles, comments and code samples (a verification snippet is code in every language).
+HIDDEN_ELEMENTS = re.compile(r"<(script|style|pre)\b.*?</\1>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 LETTERS = re.compile(r"[^\W\d_]")
 
 
