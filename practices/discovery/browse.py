@@ -65,7 +65,7 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
             elif slug in DISARM:
                 label = f"DISARM {term_label(slug, code, term.label)}"
             else:
-                label = f"{TAXONOMY_FACETS.get(slug, term.taxonomy.name)}: {term.label}"
+                label = f"{TAXONOMY_FACETS.get(slug, term.taxonomy.name)}: {term.display_label}"
             value = f"{slug}:{code}"
             chips.append(Chip(label, "tag", value, selection.removing("tag", value)))
     tlp_labels = dict(CaseStudy.TLP.choices)

@@ -27,6 +27,7 @@ from django.db.models.functions import ExtractYear
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
+from practices.vocabularies.labels import term_display_label
 from practices.vocabularies.models import Term
 
 TOP = 8  # shown at once; the rest behind "show all"
@@ -67,9 +68,12 @@ class Facet:
         return max(len(self.values) - LISTED, 0)
 
 
-def term_label(slug: str, code: str, label: str) -> str:
-    # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal.
-    return f"{code} {label}" if slug in DISARM and code != label else label
+def term_label(slug: str, code: str, label: str, translations: dict | None = None) -> str:
+    # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal, and the
+    # label is shown in the reader's language (practices.vocabularies.labels).
+    if slug in DISARM:
+        return f"{code} {label}" if code != label else label
+    return term_display_label(slug, code, label, translations)
 
 
 def selected_terms(selection: Selection) -> dict[tuple[str, str], Term]:
@@ -93,7 +97,7 @@ def _term_rows(cases: QuerySet[CaseStudy], slugs: list[str]) -> list[dict]:
     )
     # A through row is unique per (case, term): counting rows counts distinct cases.
     return list(
-        through.values("term__taxonomy__slug", "term__code", "term__label")
+        through.values("term__taxonomy__slug", "term__code", "term__label", "term__translations")
         .annotate(count=Count("casestudy_id"))
         .order_by()
     )
@@ -134,7 +138,9 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
             row["term__code"]: FacetValue(
                 name="tag",
                 value=f"{slug}:{row['term__code']}",
-                label=term_label(slug, row["term__code"], row["term__label"]),
+                label=term_label(
+                    slug, row["term__code"], row["term__label"], row["term__translations"]
+                ),
                 count=row["count"],
                 selected=row["term__code"] in selection.tags.get(slug, []),
                 code=row["term__code"],
@@ -144,7 +150,7 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
         for code in selection.tags.get(slug, []):
             if code not in values:  # chosen, but no case left with it: still removable
                 term = known.get((slug, code))
-                label = term_label(slug, code, term.label) if term else code
+                label = term_label(slug, code, term.label, term.translations) if term else code
                 values[code] = FacetValue("tag", f"{slug}:{code}", label, 0, True, code)
         ordered = sorted(values.values(), key=lambda v: (not v.selected, -v.count, v.label))
         facets.append(

@@ -116,7 +116,7 @@ def case_terms(request: HttpRequest) -> HttpResponse:
         value = f"{slug}:{term.code}"
         found.append(
             {
-                "label": term_label(slug, term.code, term.label),
+                "label": term_label(slug, term.code, term.label, term.translations),
                 "selected": selection.has("tag", value),
                 "href": f"{browse}?{selection.adding('tag', value).query()}",
             }

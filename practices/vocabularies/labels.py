@@ -128,6 +128,13 @@ def content_language_choices() -> list:
     return [(_("Portal languages"), common), (_("Other languages"), others)]
 
 
+def content_language_default(interface_language: str | None) -> str:
+    """The language a new case is presumed written in: the writer's interface language
+    (``ja``, ``en-gb`` → ``en``), or English."""
+    code = (interface_language or "").split("-")[0].split("_")[0].lower()
+    return code if code in iso639_1_codes() else DEFAULT_CONTENT_LANGUAGE
+
+
 def validate_language_code(value: str) -> None:
     if value not in iso639_1_codes():
         raise ValidationError(
