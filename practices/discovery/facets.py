@@ -23,16 +23,22 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
-from practices.vocabularies.labels import term_display_label
+from practices.vocabularies.labels import language_name, term_display_label
 from practices.vocabularies.models import Term
 
 TOP = 8  # shown at once; the rest behind "show all"
 LISTED = 60  # written out at most per facet; beyond that the term search finds the others
-SCALAR_FAMILIES = {"tlp": "tlp", "year": "year", "effectiveness": "effectiveness"}
+SCALAR_FAMILIES = {
+    "tlp": "tlp",
+    "year": "year",
+    "effectiveness": "effectiveness",
+    "written_in": "language",
+}
 
 
 @dataclass
@@ -106,7 +112,7 @@ def _term_rows(cases: QuerySet[CaseStudy], slugs: list[str]) -> list[dict]:
 def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
     return list(
         CaseStudy.objects.filter(pk__in=_ids(cases))
-        .values("tlp", "effectiveness", year=ExtractYear("incident_start"))
+        .values("tlp", "effectiveness", "language", year=ExtractYear("incident_start"))
         .annotate(count=Count("pk"))
         .order_by()
     )
@@ -211,5 +217,23 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
                 for v in EFFECTIVENESS
                 if counts["effectiveness"][v] or v in selection.effectiveness
             ],
+        ),
+        Facet(
+            "written_in",
+            _("Written in"),
+            sorted(
+                (
+                    FacetValue(
+                        "written_in",
+                        code,
+                        language_name(code),
+                        counts["written_in"][code],
+                        code in selection.languages,
+                    )
+                    for code in {*counts["written_in"], *selection.languages}
+                    if counts["written_in"][code] or code in selection.languages
+                ),
+                key=lambda v: (not v.selected, -v.count, v.label),
+            ),
         ),
     ]
