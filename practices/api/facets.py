@@ -80,6 +80,12 @@ class CaseFacetsView(APIView):
                 **_MANY,
             ),
             OpenApiParameter(
+                "written_in",
+                str,
+                description="Language the case is written in (ISO 639-1), e.g. ja",
+                **_MANY,
+            ),
+            OpenApiParameter(
                 "period_from", OpenApiTypes.DATE, description="Incident active on or after"
             ),
             OpenApiParameter(

@@ -9,6 +9,7 @@ from django_filters.fields import IsoDateTimeField
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
+from practices.discovery.filters import written_in_choices
 from practices.discovery.selection import Selection
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
@@ -93,10 +94,18 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         label="Effectiveness (repeatable: any of them)",
     )
 
+    written_in = django_filters.MultipleChoiceFilter(
+        method="filter_facet",
+        choices=written_in_choices,
+        label="Language the case is written in, ISO 639-1 (repeatable: any of them)",
+    )
+
     def filter_text(self, queryset, name, value):
         return Selection(text=value).search(queryset)
 
     def filter_facet(self, queryset, name, values):
         if name == "year":
             return Selection(years=[int(v) for v in values]).narrow(queryset)
+        if name == "written_in":
+            return Selection(languages=list(values)).narrow(queryset)
         return Selection(effectiveness=list(values)).narrow(queryset)
