@@ -55,6 +55,7 @@ class IncidentForm(SectionForm):
     language = forms.ChoiceField(
         label=_("Written in"),
         choices=content_language_choices,
+        required=False,  # the list always sends one; a post without it keeps the case's
         help_text=_("The language of the case study's text."),
     )
     summary_translation_language = forms.ChoiceField(
@@ -104,6 +105,9 @@ class IncidentForm(SectionForm):
                 "text. Choose its language below."
             )
         }
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
