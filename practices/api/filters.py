@@ -9,8 +9,8 @@ from django_filters.fields import IsoDateTimeField
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
-from practices.discovery.filters import written_in_choices
 from practices.discovery.selection import Selection
+from practices.vocabularies.labels import iso639_1_codes
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -95,8 +95,9 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
     )
 
     written_in = django_filters.MultipleChoiceFilter(
+        field_name="language",
         method="filter_facet",
-        choices=written_in_choices,
+        choices=[(code, code) for code in sorted(iso639_1_codes())],
         label="Language the case is written in, ISO 639-1 (repeatable: any of them)",
     )
 
@@ -106,6 +107,6 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
     def filter_facet(self, queryset, name, values):
         if name == "year":
             return Selection(years=[int(v) for v in values]).narrow(queryset)
-        if name == "written_in":
+        if name == "language":
             return Selection(languages=list(values)).narrow(queryset)
         return Selection(effectiveness=list(values)).narrow(queryset)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organisation
@@ -11,7 +10,11 @@ from portal.api import StrictJSONTypesMixin
 from practices.cases import text
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
-from practices.vocabularies.labels import iso639_1_codes, validate_language_code
+from practices.vocabularies.labels import (
+    iso639_1_codes,
+    language_english_name,
+    validate_language_code,
+)
 from practices.vocabularies.models import Taxonomy, Term
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (WritableTlpEnum).
@@ -37,23 +40,24 @@ def _text(limit: int, **kwargs) -> TextField:
     )
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": "^[a-z]{2}$", "description": "An ISO 639-1 code, e.g. ja."}
-)
-class LanguageCodeField(serializers.CharField):
-    """An ISO 639-1 code; refused with the same message as on the pages."""
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (LanguageCodeEnum).
+LANGUAGE_CODE_CHOICES = [(code, language_english_name(code)) for code in sorted(iso639_1_codes())]
+
+
+class LanguageCodeField(serializers.ChoiceField):
+    """An ISO 639-1 code (the schema lists them); refused with the same message as on the
+    pages."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(max_length=2, **kwargs)
+        super().__init__(LANGUAGE_CODE_CHOICES, **kwargs)
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value and value not in iso639_1_codes():
+        if isinstance(data, str) and data and data not in iso639_1_codes():
             try:
-                validate_language_code(value)
+                validate_language_code(data)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(exc.messages) from exc
-        return value
+        return super().to_internal_value(data)
 
 
 class WritableTlpField(serializers.ChoiceField):
