@@ -182,3 +182,16 @@ def test_the_api_keeps_english_labels_and_offers_the_translations(tagged, member
     health = next(t for t in listed if t["code"] == "health")
     assert health["label"] == "Public health"
     assert health["translations"]["ko"] == "공중보건"
+
+
+def test_the_facet_term_search_finds_terms_by_their_name_in_the_readers_language(loaded, member):
+    client = Client()
+    client.force_login(member)
+    url = reverse("practices:case-terms")
+    with translation.override("ja"):
+        found = client.get(url, {"taxonomy": "country", "q": "日本"}, HTTP_ACCEPT_LANGUAGE="ja")
+        english = client.get(url, {"taxonomy": "country", "q": "japan"}, HTTP_ACCEPT_LANGUAGE="ja")
+        theme = client.get(url, {"taxonomy": "theme", "q": "公衆"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert [t["label"] for t in found.context["terms"]] == ["日本"]
+    assert [t["label"] for t in english.context["terms"]] == ["日本"]
+    assert [t["label"] for t in theme.context["terms"]] == ["公衆衛生"]
