@@ -299,7 +299,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"WritableTlpEnum": "practices.api.serializers.WRITABLE_TLP_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "WritableTlpEnum": "practices.api.serializers.WRITABLE_TLP_CHOICES",
+        "LanguageCodeEnum": "practices.api.serializers.LANGUAGE_CODE_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_schema.add_problem_responses",

@@ -92,6 +92,13 @@ def _only_what_exists(body: dict) -> None:
     for start, end in [("incident_start", "incident_end"), ("response_start", "response_end")]:
         if body.get(start) and body.get(end) and body[end] < body[start]:
             body[start], body[end] = body[end], body[start]
+    if {"language", "summary_translation", "summary_translation_language"} & set(body):
+        # A translated summary comes with its language, another than the case's; none without.
+        language = body["language"] = body.get("language") or "en"
+        if str(body.get("summary_translation") or "").strip():
+            body["summary_translation_language"] = "ko" if language == "ja" else "ja"
+        else:
+            body["summary_translation"] = body["summary_translation_language"] = ""
 
 
 @schema.hook("flatmap_case")

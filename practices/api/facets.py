@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from practices.discovery.browse import COUNT_CAP, capped_count
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.vocabularies.labels import iso639_1_codes
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -77,6 +78,13 @@ class CaseFacetsView(APIView):
                     "effective",
                     "highly_effective",
                 ],
+                **_MANY,
+            ),
+            OpenApiParameter(
+                "written_in",
+                str,
+                enum=sorted(iso639_1_codes()),
+                description="Language the case is written in (ISO 639-1), e.g. ja",
                 **_MANY,
             ),
             OpenApiParameter(

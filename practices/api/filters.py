@@ -10,6 +10,7 @@ from django_filters.fields import IsoDateTimeField
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
 from practices.discovery.selection import Selection
+from practices.vocabularies.labels import iso639_1_codes
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -93,10 +94,19 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         label="Effectiveness (repeatable: any of them)",
     )
 
+    written_in = django_filters.MultipleChoiceFilter(
+        field_name="language",
+        method="filter_facet",
+        choices=[(code, code) for code in sorted(iso639_1_codes())],
+        label="Language the case is written in, ISO 639-1 (repeatable: any of them)",
+    )
+
     def filter_text(self, queryset, name, value):
         return Selection(text=value).search(queryset)
 
     def filter_facet(self, queryset, name, values):
         if name == "year":
             return Selection(years=[int(v) for v in values]).narrow(queryset)
+        if name == "language":
+            return Selection(languages=list(values)).narrow(queryset)
         return Selection(effectiveness=list(values)).narrow(queryset)

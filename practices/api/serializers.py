@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import Organisation
@@ -9,6 +10,11 @@ from portal.api import StrictJSONTypesMixin
 from practices.cases import text
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
+from practices.vocabularies.labels import (
+    iso639_1_codes,
+    language_english_name,
+    validate_language_code,
+)
 from practices.vocabularies.models import Taxonomy, Term
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (WritableTlpEnum).
@@ -34,6 +40,26 @@ def _text(limit: int, **kwargs) -> TextField:
     )
 
 
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (LanguageCodeEnum).
+LANGUAGE_CODE_CHOICES = [(code, language_english_name(code)) for code in sorted(iso639_1_codes())]
+
+
+class LanguageCodeField(serializers.ChoiceField):
+    """An ISO 639-1 code (the schema lists them); refused with the same message as on the
+    pages."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(LANGUAGE_CODE_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data and data not in iso639_1_codes():
+            try:
+                validate_language_code(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return super().to_internal_value(data)
+
+
 class WritableTlpField(serializers.ChoiceField):
     """The TLP labels a case may carry: the schema offers no RED, and RED gets its reason."""
 
@@ -51,6 +77,17 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     summary = _text(text.SUMMARY_MAX)
+    language = LanguageCodeField(
+        required=False, help_text="The language the case is written in (ISO 639-1)."
+    )
+    summary_translation = _text(
+        text.SUMMARY_MAX, help_text="The summary in another language (plain text)."
+    )
+    summary_translation_language = LanguageCodeField(
+        required=False,
+        allow_blank=True,
+        help_text='The language of summary_translation; "" together with an empty translation.',
+    )
     incident = _text(text.LONG_SECTION_MAX)
     attribution_confidence = serializers.ChoiceField(
         CaseStudy.AttributionConfidence.choices, required=False
@@ -86,7 +123,8 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
     references = ReferenceSerializer(many=True, required=False, max_length=50)
 
     MODEL_FIELDS = [
-        "title", "summary", "incident", "attribution_confidence", "audiences", "incident_start",
+        "title", "summary", "language", "summary_translation", "summary_translation_language",
+        "incident", "attribution_confidence", "audiences", "incident_start",
         "incident_end", "response", "responders", "response_start", "response_end", "resources",
         "outcome", "effectiveness", "evidence", "lessons", "recommendations", "tlp",
         "attribution_mode",
@@ -171,10 +209,20 @@ class TaxonomySerializer(serializers.ModelSerializer):
 class TermSerializer(serializers.ModelSerializer):
     taxonomy = serializers.CharField(source="taxonomy.slug")
     parent = serializers.CharField(source="parent.code", allow_null=True, default=None)
+    translations = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The label in other languages by code (fr, ja, ko), for the curated "
+        "vocabularies; `label` stays English. Country and language names come from the ISO "
+        "libraries' translations and DISARM names stay English, so these have none.",
+    )
 
     class Meta:
         model = Term
-        fields = ["taxonomy", "code", "label", "description", "parent", "is_active", "source"]
+        fields = [
+            "taxonomy", "code", "label", "translations", "description", "parent", "is_active",
+            "source",
+        ]  # fmt: skip
 
 
 class FeedEntrySerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
     """Operators may correct a case; every change is audited with the admin channel."""
 
     list_display = ["title", "organisation", "status", "tlp", "attribution_mode", "updated_at"]
-    list_filter = ["status", "tlp", "attribution_mode", "organisation"]
+    list_filter = ["status", "tlp", "attribution_mode", "language", "organisation"]
     search_fields = ["title", "uuid"]
     list_select_related = ["organisation"]
     readonly_fields = [

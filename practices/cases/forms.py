@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.text import NormalisedForm, NormalisedTextMixin
+from practices.vocabularies.labels import content_language_choices
 from practices.vocabularies.models import Term
 from practices.vocabularies.picker import TermField, TermPicker
 
@@ -41,9 +42,26 @@ class SectionForm(NormalisedTextMixin, forms.ModelForm):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _translation_language_choices() -> list:
+    return [("", _("No translation")), *content_language_choices()]
+
+
 class IncidentForm(SectionForm):
     keywords = forms.CharField(
         required=False, help_text=_("Free keywords, separated by commas."), max_length=500
+    )
+    # A list rather than the language term picker: one value, no script needed, and named in
+    # the reader's language; the portal's own languages come first.
+    language = forms.ChoiceField(
+        label=_("Written in"),
+        choices=content_language_choices,
+        required=False,  # the list always sends one; a post without it keeps the case's
+        help_text=_("The language of the case study's text."),
+    )
+    summary_translation_language = forms.ChoiceField(
+        label=_("Language of the translated summary"),
+        choices=_translation_language_choices,
+        required=False,
     )
     taxonomies = [
         ("disarm-red", "DISARM techniques", "Tactics and techniques of the disinformation."),
@@ -60,7 +78,10 @@ class IncidentForm(SectionForm):
         model = CaseStudy
         fields = [
             "title",
+            "language",
             "summary",
+            "summary_translation",
+            "summary_translation_language",
             "incident",
             "attribution_confidence",
             "audiences",
@@ -69,6 +90,7 @@ class IncidentForm(SectionForm):
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
+            "summary_translation": forms.Textarea(attrs={"rows": 3}),
             "audiences": forms.Textarea(attrs={"rows": 2}),
             "incident_start": DATE,
             "incident_end": DATE,
@@ -79,7 +101,17 @@ class IncidentForm(SectionForm):
             "attribution_confidence": _("Confidence in the attribution"),
             "incident_start": _("Incident start"),
             "incident_end": _("Incident end"),
+            "summary_translation": _("Summary in another language"),
         }
+        help_texts = {
+            "summary_translation": _(
+                "Optional: the summary translated for readers of another language, as plain "
+                "text. Choose its language below."
+            )
+        }
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

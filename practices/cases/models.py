@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from practices.cases import text
 from practices.cases.querysets import CaseStudyQuerySet
+from practices.vocabularies.labels import (
+    DEFAULT_CONTENT_LANGUAGE,
+    language_name,
+    validate_language_code,
+)
 from practices.vocabularies.models import Term
 
 
@@ -99,6 +104,26 @@ class CaseStudy(models.Model):
         blank=True,
         max_length=text.SUMMARY_MAX,
         help_text=_("Plain text, two or three sentences."),
+    )
+    # The language the case is written in (ISO 639-1), and optionally its summary in another.
+    language = models.CharField(
+        _("written in"),
+        max_length=8,
+        default=DEFAULT_CONTENT_LANGUAGE,
+        validators=[validate_language_code],
+        help_text=_("The language the case study is written in."),
+    )
+    summary_translation = models.TextField(
+        _("summary translated"),
+        blank=True,
+        max_length=text.SUMMARY_MAX,
+        help_text=_("Optional: the summary in another language, as plain text."),
+    )
+    summary_translation_language = models.CharField(
+        _("language of the translated summary"),
+        max_length=8,
+        blank=True,
+        validators=[validate_language_code],
     )
 
     # The incident
@@ -192,6 +217,7 @@ class CaseStudy(models.Model):
             models.Index(fields=["incident_start"]),
             models.Index(fields=["incident_end"]),
             models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["language"], name="case_study_language"),
         ]
 
     def __str__(self) -> str:
@@ -204,6 +230,44 @@ class CaseStudy(models.Model):
             raise ValidationError({"incident_end": _("The incident cannot end before it starts.")})
         if self.response_start and self.response_end and self.response_end < self.response_start:
             raise ValidationError({"response_end": _("The response cannot end before it starts.")})
+        self._clean_summary_translation()
+
+    def _clean_summary_translation(self) -> None:
+        """A translated summary needs its language, which differs from the case's own."""
+        has_text = bool(self.summary_translation.strip())
+        if has_text and not self.summary_translation_language:
+            raise ValidationError(
+                {
+                    "summary_translation_language": _(
+                        "Say which language the translated summary is in."
+                    )
+                }
+            )
+        if self.summary_translation_language and not has_text:
+            raise ValidationError(
+                {
+                    "summary_translation": _(
+                        "Write the translated summary, or leave its language empty."
+                    )
+                }
+            )
+        if has_text and self.summary_translation_language == self.language:
+            raise ValidationError(
+                {
+                    "summary_translation_language": _(
+                        "The translation must be in another language than the case itself."
+                    )
+                }
+            )
+
+    @property
+    def language_name(self) -> str:
+        """The language the case is written in, named in the reader's language."""
+        return language_name(self.language)
+
+    @property
+    def summary_translation_language_name(self) -> str:
+        return language_name(self.summary_translation_language)
 
     @property
     def is_anonymised(self) -> bool:

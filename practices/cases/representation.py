@@ -62,6 +62,16 @@ class CaseStudySerializer(serializers.ModelSerializer):
     attachments = serializers.SerializerMethodField()
     attribution = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    language = serializers.CharField(
+        read_only=True, help_text="The language the case is written in (ISO 639-1, e.g. ja)."
+    )
+    summary_translation = serializers.CharField(
+        read_only=True, help_text='The summary in another language; "" when there is none.'
+    )
+    summary_translation_language = serializers.CharField(
+        read_only=True,
+        help_text='The language of summary_translation (ISO 639-1); "" when there is none.',
+    )
     # Declared so the schema allows "" (no evidence given); read_only_fields would drop that.
     evidence = serializers.ChoiceField(CaseStudy.Evidence.choices, allow_blank=True, read_only=True)
 
@@ -69,7 +79,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
         model = CaseStudy
         fields = [
             "uuid", "url", "version", "status", "tlp", "attribution_mode", "originator",
-            "title", "summary",
+            "title", "summary", "language", "summary_translation", "summary_translation_language",
             "incident", "attribution_confidence", "audiences", "incident_start", "incident_end",
             "response", "responders", "response_start", "response_end", "resources",
             "outcome", "effectiveness", "evidence", "lessons", "recommendations",

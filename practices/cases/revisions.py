@@ -22,7 +22,8 @@ from practices.exceptions import StaleEdit, TransitionRefused
 from practices.vocabularies.models import Term
 
 EDITABLE_FIELDS = [
-    "title", "summary", "incident", "attribution_confidence", "audiences", "incident_start",
+    "title", "summary", "language", "summary_translation", "summary_translation_language",
+    "incident", "attribution_confidence", "audiences", "incident_start",
     "incident_end", "response", "responders", "response_start", "response_end", "resources",
     "outcome", "effectiveness", "evidence", "lessons", "recommendations", "tlp",
     "attribution_mode",

@@ -32,6 +32,7 @@ from practices.cases.locking import case_locked
 from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
 from practices.cases.querysets import actor_owns
 from practices.exceptions import AttachmentRefused, Gone, PracticesError, StaleEdit
+from practices.vocabularies.labels import content_language_default
 from practices.vocabularies.models import Taxonomy, Term
 
 Status = CaseStudy.Status
@@ -60,12 +61,21 @@ def _term_codes(case_study: CaseStudy) -> list[str]:
 
 
 @transaction.atomic
-def case_study_create(*, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER) -> CaseStudy:
-    """Start a draft for the actor's organisation; only its members see it until submitted."""
+def case_study_create(
+    *, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER, language: str | None = None
+) -> CaseStudy:
+    """Start a draft for the actor's organisation; only its members see it until submitted.
+
+    ``language`` is the writer's interface language (the page passes the request's); without
+    it, the person's language preference, else English, is presumed to be the case's."""
     if actor.organisation_id is None:
         raise PermissionDenied(_("Only members of an organisation write case studies."))
     case_study = CaseStudy(
-        organisation=actor.organisation, created_by=person_of(actor), title=title, tlp=tlp
+        organisation=actor.organisation,
+        created_by=person_of(actor),
+        title=title,
+        tlp=tlp,
+        language=content_language_default(language or getattr(actor, "language", "")),
     )
     case_study.full_clean()
     case_study.save()

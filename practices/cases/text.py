@@ -23,6 +23,7 @@ RESOURCES_MAX = 20_000
 COMMENT_MAX = 5_000  # thread comments and moderation decisions
 CASE_TEXT_LIMITS = {
     "summary": SUMMARY_MAX,
+    "summary_translation": SUMMARY_MAX,
     "incident": LONG_SECTION_MAX,
     "audiences": AUDIENCES_MAX,
     "response": LONG_SECTION_MAX,

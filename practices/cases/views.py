@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -63,7 +64,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
     form = NewCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case_study = services.case_study_create(
-            actor=request.user, title=form.cleaned_data["title"]
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            language=translation.get_language(),
         )
         messages.success(request, _("Draft created. Only your organisation can see it."))
         return redirect("practices:case-edit", uuid=case_study.uuid, section="incident")

@@ -83,6 +83,9 @@ class DemoCase:
     tlp: str
     drafted: date  # the day the draft was started; later steps follow STEP_DELAY
     summary: str
+    language: str = "en"  # the language the case is written in (ISO 639-1)
+    summary_translation: str = ""
+    summary_translation_language: str = ""
     incident: str = ""
     audiences: str = ""
     incident_start: date | None = None
@@ -204,6 +207,9 @@ READERS: dict[str, Callable[[Any], Any]] = {
     "tlp": _choice(CaseStudy.TLP),
     "drafted": _day,
     "summary": _prose,
+    "language": _text,
+    "summary_translation": _prose,
+    "summary_translation_language": _text,
     "incident": _markdown,
     "audiences": _prose,
     "incident_start": _day,
@@ -366,6 +372,9 @@ def _case_build(
         "status": spec.status,
         "title": spec.title,
         "summary": spec.summary,
+        "language": spec.language,
+        "summary_translation": spec.summary_translation,
+        "summary_translation_language": spec.summary_translation_language,
         "incident": spec.incident,
         "attribution_confidence": spec.attribution_confidence,
         "audiences": spec.audiences,

@@ -9,10 +9,12 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from practices.cases.models import CaseStudy
 from practices.discovery.facets import term_label
 from practices.discovery.selection import DISARM, TAXONOMY_FACETS, Selection
+from practices.vocabularies.labels import language_name
 from practices.vocabularies.models import Term
 
 # Counting every visible row on every request is what made the page slow at 100 000 cases.
@@ -65,7 +67,7 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
             elif slug in DISARM:
                 label = f"DISARM {term_label(slug, code, term.label)}"
             else:
-                label = f"{TAXONOMY_FACETS.get(slug, term.taxonomy.name)}: {term.label}"
+                label = f"{TAXONOMY_FACETS.get(slug, term.taxonomy.name)}: {term.display_label}"
             value = f"{slug}:{code}"
             chips.append(Chip(label, "tag", value, selection.removing("tag", value)))
     tlp_labels = dict(CaseStudy.TLP.choices)
@@ -83,6 +85,15 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
                 "effectiveness",
                 value,
                 selection.removing("effectiveness", value),
+            )
+        )
+    for value in selection.languages:
+        chips.append(
+            Chip(
+                _("Written in: %(language)s") % {"language": language_name(value)},
+                "written_in",
+                value,
+                selection.removing("written_in", value),
             )
         )
     for name, words in (("period_from", "Active on or after"), ("period_to", "Active by")):

@@ -86,6 +86,9 @@ def _rows(cases, site: str) -> Iterator[list[str]]:
         "Incident end",
         "Effectiveness",
         "Evidence",
+        "Written in",
+        "Summary translation",
+        "Summary translation language",
         *TEXT_COLUMNS.values(),
         *TAG_COLUMNS.values(),
     ]
@@ -115,6 +118,9 @@ def _row(case: CaseStudy, site: str) -> list[str]:
             case.incident_end.isoformat() if case.incident_end else "",
             case.get_effectiveness_display(),
             case.get_evidence_display() if case.evidence else "",
+            case.language,
+            case.summary_translation,
+            case.summary_translation_language,
             *(getattr(case, field) for field in TEXT_COLUMNS),
             *("; ".join(values) for values in tags.values()),
         ]

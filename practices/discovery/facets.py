@@ -35,16 +35,23 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
 from practices.sync.feed import last_seq
+from practices.vocabularies.labels import language_name, term_display_label
 from practices.vocabularies.models import Term
 
 TOP = 8  # shown at once; the rest behind "show all"
 LISTED = 60  # written out at most per facet; beyond that the term search finds the others
-SCALAR_FAMILIES = {"tlp": "tlp", "year": "year", "effectiveness": "effectiveness"}
+SCALAR_FAMILIES = {
+    "tlp": "tlp",
+    "year": "year",
+    "effectiveness": "effectiveness",
+    "written_in": "language",
+}
 TLP_VALUES = frozenset(CaseStudy.TLP.values)
 
 
@@ -81,9 +88,12 @@ class Facet:
         return max(len(self.values) - LISTED, 0)
 
 
-def term_label(slug: str, code: str, label: str) -> str:
-    # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal.
-    return f"{code} {label}" if slug in DISARM and code != label else label
+def term_label(slug: str, code: str, label: str, translations: dict | None = None) -> str:
+    # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal, and the
+    # label is shown in the reader's language (practices.vocabularies.labels).
+    if slug in DISARM:
+        return f"{code} {label}" if code != label else label
+    return term_display_label(slug, code, label, translations)
 
 
 def selected_terms(selection: Selection) -> dict[tuple[str, str], Term]:
@@ -107,7 +117,7 @@ def _term_rows(cases: QuerySet[CaseStudy], slugs: list[str]) -> list[dict]:
     )
     # A through row is unique per (case, term): counting rows counts distinct cases.
     return list(
-        through.values("term__taxonomy__slug", "term__code", "term__label")
+        through.values("term__taxonomy__slug", "term__code", "term__label", "term__translations")
         .annotate(count=Count("casestudy_id"))
         .order_by()
     )
@@ -116,7 +126,7 @@ def _term_rows(cases: QuerySet[CaseStudy], slugs: list[str]) -> list[dict]:
 def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
     return list(
         CaseStudy.objects.filter(pk__in=_ids(cases))
-        .values("tlp", "effectiveness", year=ExtractYear("incident_start"))
+        .values("tlp", "effectiveness", "language", year=ExtractYear("incident_start"))
         .annotate(count=Count("pk"))
         .order_by()
     )
@@ -145,7 +155,9 @@ def _published_aggregate() -> dict[str, list[tuple]]:
                 .order_by()
             ),
             "scalars": list(
-                published.values_list("tlp", "effectiveness", ExtractYear("incident_start"))
+                published.values_list(
+                    "tlp", "effectiveness", "language", ExtractYear("incident_start")
+                )
                 .annotate(count=Count("pk"))
                 .order_by()
             ),
@@ -188,8 +200,8 @@ def _unfiltered_term_rows(whole: frozenset[str], live: QuerySet[CaseStudy]) -> l
 
 def _unfiltered_scalar_rows(whole: frozenset[str], live: QuerySet[CaseStudy]) -> list[dict]:
     rows = [
-        {"tlp": tlp, "effectiveness": effectiveness, "year": year, "count": count}
-        for tlp, effectiveness, year, count in _published_aggregate()["scalars"]
+        {"tlp": tlp, "effectiveness": effectiveness, "language": lang, "year": year, "count": n}
+        for tlp, effectiveness, lang, year, n in _published_aggregate()["scalars"]
         if tlp in whole
     ]
     return rows + (_scalar_rows(live) if len(whole) < len(TLP_VALUES) else [])
@@ -224,7 +236,9 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
             row["term__code"]: FacetValue(
                 name="tag",
                 value=f"{slug}:{row['term__code']}",
-                label=term_label(slug, row["term__code"], row["term__label"]),
+                label=term_label(
+                    slug, row["term__code"], row["term__label"], row["term__translations"]
+                ),
                 count=row["count"],
                 selected=row["term__code"] in selection.tags.get(slug, []),
                 code=row["term__code"],
@@ -234,7 +248,7 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
         for code in selection.tags.get(slug, []):
             if code not in values:  # chosen, but no case left with it: still removable
                 term = known.get((slug, code))
-                label = term_label(slug, code, term.label) if term else code
+                label = term_label(slug, code, term.label, term.translations) if term else code
                 values[code] = FacetValue("tag", f"{slug}:{code}", label, 0, True, code)
         ordered = sorted(values.values(), key=lambda v: (not v.selected, -v.count, v.label))
         facets.append(
@@ -297,5 +311,23 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
                 for v in EFFECTIVENESS
                 if counts["effectiveness"][v] or v in selection.effectiveness
             ],
+        ),
+        Facet(
+            "written_in",
+            _("Written in"),
+            sorted(
+                (
+                    FacetValue(
+                        "written_in",
+                        code,
+                        language_name(code),
+                        counts["written_in"][code],
+                        code in selection.languages,
+                    )
+                    for code in {*counts["written_in"], *selection.languages}
+                    if counts["written_in"][code] or code in selection.languages
+                ),
+                key=lambda v: (not v.selected, -v.count, v.label),
+            ),
         ),
     ]

@@ -20,12 +20,18 @@ from practices.discovery.selection import (
     TLPS,
     Selection,
 )
+from practices.vocabularies.labels import iso639_1_codes, language_name
 
 _TLP_CHOICES = [(value, label) for value, label in CaseStudy.TLP.choices if value in TLPS]
 _EFFECTIVENESS_CHOICES = [
     (v, label) for v, label in CaseStudy.Effectiveness.choices if v in EFFECTIVENESS
 ]
 _YEAR_CHOICES = [(str(y), str(y)) for y in range(MIN_YEAR, MAX_YEAR + 1)]
+
+
+def written_in_choices() -> list[tuple[str, str]]:
+    """Every ISO 639-1 code, named in the reader's language (evaluated per form)."""
+    return [(code, language_name(code)) for code in sorted(iso639_1_codes())]
 
 
 def _refusal(what: str) -> dict[str, str]:
@@ -71,6 +77,16 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         choices=_EFFECTIVENESS_CHOICES,
         error_messages=_refusal("an effectiveness rating"),
     )
+    written_in = django_filters.MultipleChoiceFilter(
+        label=_("Written in"),
+        choices=written_in_choices,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not a language code; it was left out. "
+                "Choose from the list beside the results."
+            )
+        },
+    )
     region = django_filters.CharFilter(label=_("Region"))
     country = django_filters.CharFilter(label=_("Country"))
     period_from = django_filters.DateFilter(
@@ -101,7 +117,7 @@ class CaseStudyFilterSet(django_filters.FilterSet):
             return Selection()
         self.form.is_valid()
         cleaned = dict(self.form.cleaned_data)
-        for name in ("tlp", "year", "effectiveness"):
+        for name in ("tlp", "year", "effectiveness", "written_in"):
             if name in self.form.errors and hasattr(self.data, "getlist"):
                 # One bad value refuses the whole field; keep the good ones, as the message says.
                 valid = {str(value) for value, _ in self.filters[name].extra["choices"]}

@@ -1,8 +1,9 @@
 """What a reader asked the browse page for, read from the URL and written back into links.
 
 The whole state of a search lives in the query string, so a search can be shared and the back
-button works: ``q``, ``tag=taxonomy:code`` (repeatable), ``tlp``, ``year`` and ``effectiveness``
-(repeatable), ``period_from``/``period_to``, ``sort`` and ``page``. Older links carry
+button works: ``q``, ``tag=taxonomy:code`` (repeatable), ``tlp``, ``year``, ``effectiveness`` and
+``written_in`` (the case's own language, an ISO 639-1 code; repeatable),
+``period_from``/``period_to``, ``sort`` and ``page``. Older links carry
 ``region=`` and ``country=``; they are read as ``tag=region:…`` and ``tag=country:…`` and every
 link the page writes uses ``tag=`` only.
 
@@ -75,6 +76,7 @@ class Selection:
     tlp: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     effectiveness: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ``written_in``
     period_from: datetime.date | None = None
     period_to: datetime.date | None = None
     sort: str = ""
@@ -95,6 +97,7 @@ class Selection:
             tlp=_unique(data.get("tlp") or []),
             years=sorted(_unique(int(y) for y in data.get("year") or []), reverse=True),
             effectiveness=_unique(data.get("effectiveness") or []),
+            languages=_unique(data.get("written_in") or []),
             period_from=data.get("period_from"),
             period_to=data.get("period_to"),
             sort=sort,
@@ -113,6 +116,8 @@ class Selection:
         for name in ("tlp", "years", "effectiveness"):
             if getattr(self, name):
                 chosen.append("year" if name == "years" else name)
+        if self.languages:
+            chosen.append("written_in")
         return chosen
 
     # --- Narrowing a queryset ------------------------------------------------------------------
@@ -151,6 +156,8 @@ class Selection:
             queryset = queryset.filter(in_years)
         if self.effectiveness and without != "effectiveness":
             queryset = queryset.filter(effectiveness__in=self.effectiveness)
+        if self.languages and without != "written_in":
+            queryset = queryset.filter(language__in=self.languages)
         if self.period_from:
             queryset = queryset.filter(
                 Q(incident_end__gte=self.period_from)
@@ -185,6 +192,7 @@ class Selection:
         pairs += [("tlp", value) for value in self.tlp]
         pairs += [("year", str(value)) for value in self.years]
         pairs += [("effectiveness", value) for value in self.effectiveness]
+        pairs += [("written_in", value) for value in self.languages]
         if self.period_from:
             pairs.append(("period_from", self.period_from.isoformat()))
         if self.period_to:
@@ -220,6 +228,8 @@ class Selection:
             return replace(self, years=toggled(self.years, int(value)))
         if name == "effectiveness":
             return replace(self, effectiveness=toggled(self.effectiveness, value))
+        if name == "written_in":
+            return replace(self, languages=toggled(self.languages, value))
         if name == "q":
             return replace(self, text="", sort="" if self.sort == SORT_RELEVANCE else self.sort)
         if name in ("period_from", "period_to"):
@@ -232,4 +242,6 @@ class Selection:
             return code in self.tags.get(slug, [])
         if name == "year":
             return int(value) in self.years
+        if name == "written_in":
+            return value in self.languages
         return value in getattr(self, name, [])

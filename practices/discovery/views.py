@@ -18,7 +18,8 @@ from practices.discovery.browse import (
 from practices.discovery.facets import case_facets, selected_terms, term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import case_snippet
-from practices.discovery.selection import SORTS, TAXONOMY_FACETS
+from practices.discovery.selection import DISARM, SORTS, TAXONOMY_FACETS
+from practices.vocabularies.labels import active_language
 from practices.vocabularies.models import Term
 
 PAGE_SIZE = 20
@@ -77,6 +78,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _terms_named(terms, text: str):
+    """The terms whose English label or code, or whose name in the active language, holds
+    ``text`` (case-insensitively)."""
+    wanted = text.casefold()
+    matching = [
+        term.pk
+        for term in terms.select_related("taxonomy")
+        if any(wanted in name.casefold() for name in (term.label, term.code, term.display_label))
+    ]
+    return terms.filter(pk__in=matching)
+
+
 def case_terms(request: HttpRequest) -> HttpResponse:
     """The term search of the facet pickers: terms of one taxonomy whose label or code holds
     what was typed, each a link to the current search with that term added.
@@ -108,7 +121,10 @@ def case_terms(request: HttpRequest) -> HttpResponse:
     terms = Term.objects.of(slug).active()
     if slug == "keyword":
         terms = terms.used_on(readable)
-    if text:
+    if text and slug not in DISARM and slug != "keyword" and active_language() != "en":
+        # Named in the reader's language (a few hundred terms at most): match that name too.
+        terms = _terms_named(terms, text)
+    elif text:
         terms = terms.filter(Q(label__icontains=text) | Q(code__icontains=text))
     browse = reverse("practices:case-list")
     found = []
@@ -116,7 +132,7 @@ def case_terms(request: HttpRequest) -> HttpResponse:
         value = f"{slug}:{term.code}"
         found.append(
             {
-                "label": term_label(slug, term.code, term.label),
+                "label": term_label(slug, term.code, term.label, term.translations),
                 "selected": selection.has("tag", value),
                 "href": f"{browse}?{selection.adding('tag', value).query()}",
             }

@@ -13,9 +13,9 @@ Rules of ``vocabularies_load``:
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from django.utils import translation
 from django_countries import countries
 
 from practices.vocabularies.changes import terms_relabel_record
+from practices.vocabularies.labels import TRANSLATED_LANGUAGES, language_english_name
 from practices.vocabularies.models import Taxonomy, Term
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -44,6 +45,8 @@ class TermRow:
     label: str
     description: str = ""
     parent: str | None = None
+    # The label in other languages, by code (fr, ja, ko); only the curated CSVs have them.
+    translations: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 RowsReader = Callable[[Path], list[TermRow]]
@@ -148,18 +151,13 @@ def country_rows(data_dir: Path) -> list[TermRow]:
         return [TermRow(code, str(name)) for code, name in countries]
 
 
-# pycountry's reference names carry qualifiers meant for librarians, not for a tag picker.
-_LANGUAGE_QUALIFIER = re.compile(r" \((macrolanguage|\d{4}-|post \d{4})\)$")
-_LANGUAGE_NAMES = {"el": "Greek"}
-
-
 def language_rows(data_dir: Path) -> list[TermRow]:
-    """ISO 639-1 two-letter codes (lower case) with their English reference names, by name."""
+    """ISO 639-1 two-letter codes (lower case) with their English reference names, by name.
+
+    Their names in other languages come from pycountry's catalogues when shown
+    (``practices.vocabularies.labels``), not from the database."""
     rows = [
-        TermRow(
-            language.alpha_2,
-            _LANGUAGE_NAMES.get(language.alpha_2, _LANGUAGE_QUALIFIER.sub("", language.name)),
-        )
+        TermRow(language.alpha_2, language_english_name(language.alpha_2))
         for language in pycountry.languages
         if hasattr(language, "alpha_2")
     ]
@@ -167,9 +165,19 @@ def language_rows(data_dir: Path) -> list[TermRow]:
 
 
 def curated_rows(filename: str, data_dir: Path) -> list[TermRow]:
-    """A curated CSV (``code,label,description``) in file order."""
+    """A curated CSV (``code,label,description``, optionally ``label_fr``, ``label_ja``,
+    ``label_ko``) in file order; an empty translation falls back to the English label."""
     return [
-        TermRow(row["code"], row["label"], row.get("description", ""))
+        TermRow(
+            row["code"],
+            row["label"],
+            row.get("description", ""),
+            translations={
+                language: row[f"label_{language}"]
+                for language in TRANSLATED_LANGUAGES
+                if row.get(f"label_{language}")
+            },
+        )
         for row in _read_csv(data_dir / filename)
     ]
 
@@ -261,8 +269,8 @@ def vocabularies_load(data_dir: Path | None = None) -> dict[str, dict[str, int]]
     """Bring every taxonomy and its terms in line with their sources, in one transaction.
 
     Returns, per taxonomy slug with a source, the number of terms ``created``, ``updated``
-    (changed label, description, parent, position or source), ``reactivated`` (back in the
-    source; not also counted as updated), ``deactivated`` and ``unchanged``.
+    (changed label, translations, description, parent, position or source), ``reactivated``
+    (back in the source; not also counted as updated), ``deactivated`` and ``unchanged``.
     """
     data_dir = data_dir or DATA_DIR
     # Read everything first: a broken data file then fails before anything is written.
@@ -313,6 +321,7 @@ def _terms_sync(taxonomy: Taxonomy, rows: list[TermRow]) -> dict[str, int]:
                 parent=by_code[row.parent] if row.parent else None,
                 source=taxonomy.source,
                 position=positions[row.code],
+                translations=row.translations,
             )
             for row in ready
         )
@@ -338,6 +347,7 @@ def _terms_sync(taxonomy: Taxonomy, rows: list[TermRow]) -> dict[str, int]:
             "is_active": True,
             "source": taxonomy.source,
             "position": positions[row.code],
+            "translations": row.translations,
         }
         fields = tuple(field for field, value in wanted.items() if getattr(term, field) != value)
         if not fields:

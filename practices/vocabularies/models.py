@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from practices.vocabularies.labels import term_display_label
 from practices.vocabularies.querysets import TermQuerySet
 
 
@@ -43,6 +45,14 @@ class Term(models.Model):
     )
     source = models.CharField(max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The label in other languages, by language code (fr, ja, ko); the English label "
+            "is used where one is missing."
+        ),
+    )
 
     objects = TermQuerySet.as_manager()
 
@@ -59,3 +69,8 @@ class Term(models.Model):
     @property
     def display(self) -> str:
         return str(self)
+
+    @property
+    def display_label(self) -> str:
+        """The label in the reader's (active) language; ``label`` stays English."""
+        return term_display_label(self.taxonomy.slug, self.code, self.label, self.translations)

@@ -22,7 +22,7 @@ class TermPicker(forms.CheckboxSelectMultiple):
 
 def term_label(term: Term) -> str:
     # DISARM people speak in ids (T0002, C00006); elsewhere the code is internal.
-    return str(term) if term.taxonomy.slug.startswith("disarm") else term.label
+    return str(term) if term.taxonomy.slug.startswith("disarm") else term.display_label
 
 
 def _tactic_of(term: Term, by_pk: dict[int, Term]) -> Term | None:

@@ -83,7 +83,9 @@ def test_member_drafts_attaches_tags_and_submits_a_case(page, member, tmp_path):
     start_draft(page, "Fake ministry letter on conscription")
 
     # Incident.
-    page.get_by_label("Summary").fill("A forged letter claimed a call-up of all reservists.")
+    page.get_by_label("Summary", exact=True).fill(
+        "A forged letter claimed a call-up of all reservists."
+    )
     page.get_by_label("What was spread").fill("A **forged** letter on a lookalike site.")
     page.get_by_label("Incident start").fill("2024-03-01")
 
@@ -165,7 +167,7 @@ def test_member_drafts_attaches_tags_and_submits_a_case(page, member, tmp_path):
 def test_submitting_an_incomplete_draft_lists_what_is_missing(page, member):
     sign_in(page, member.email)
     start_draft(page, "Half-told story")
-    page.get_by_label("Summary").fill("Only a summary so far.")
+    page.get_by_label("Summary", exact=True).fill("Only a summary so far.")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Incident saved.")
 
@@ -239,7 +241,7 @@ def test_incident_form_fields_are_named_and_described(page, member):
     sign_in(page, member.email)
     start_draft(page, "Accessible names")
 
-    expect(page.get_by_label("Summary")).to_have_accessible_description(
+    expect(page.get_by_label("Summary", exact=True)).to_have_accessible_description(
         "Plain text, two or three sentences.", timeout=1_000
     )
     expect(page.get_by_role("group", name="DISARM techniques")).to_have_count(1, timeout=1_000)

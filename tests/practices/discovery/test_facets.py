@@ -78,6 +78,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
         recipients=(),
         summary="A fictional incident.",
         age=0,
+        language="en",
     ):
         return CaseStudyFactory(
             title=title,
@@ -85,6 +86,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
             status=status,
             tlp=tlp,
             summary=summary,
+            language=language,
             incident_start=datetime.date(year, 3, 1) if year else None,
             effectiveness=effectiveness,
             published_at=day - datetime.timedelta(days=age) if status == "published" else None,
@@ -96,6 +98,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
         case(
             "Ballot rumours",
             summary="Rumours about the elections.",
+            language="ja",
             age=1,
             tags=[
                 "disarm-red:T0086",
@@ -124,6 +127,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
         ),
         case(
             "Amber for the third office",
+            language="ja",
             tlp="amber",
             recipients=[recipient.organisation],
             year=2023,
@@ -133,6 +137,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
         ),
         case(
             "Amber for the reader",
+            language="ko",
             tlp="amber_strict",
             recipients=[org],
             effectiveness="ineffective",
@@ -141,6 +146,7 @@ def world(vocabulary, org, other_org, recipient, moderator):
         ),
         case(
             "Draft",
+            language="ko",
             status="draft",
             year=2022,
             tags=["disarm-red:T0099", "country:AU", "keyword:nightfall"],
@@ -217,6 +223,9 @@ def matches(case: CaseStudy, filters: dict[str, list[str]], found_by_text: set[i
         elif family == "effectiveness":
             if case.effectiveness not in values:
                 return False
+        elif family == "written_in":
+            if case.language not in values:
+                return False
         elif not tags & {f"{family}:{code}" for code in values}:  # a taxonomy: any of them
             return False
     return True
@@ -249,6 +258,7 @@ def expected_counts(actor, query: str) -> dict[tuple[str, str], int]:
             if t.taxonomy.slug != "keyword"
         }
         candidates |= {("tlp", case.tlp), ("effectiveness", case.effectiveness)}
+        candidates.add(("written_in", case.language))
         if case.incident_start:
             candidates.add(("year", str(case.incident_start.year)))
     counts = {}
@@ -269,6 +279,8 @@ QUERIES = [
     "q=elections",
     "q=elections&tag=region:indo-pacific&tlp=amber&tlp=green",
     "tag=country:EE&tag=disarm-red:T0086&year=2025&year=2024",
+    "written_in=ja",
+    "written_in=ja&written_in=ko&tag=country:JP&tlp=amber_strict&tlp=green",
 ]
 
 

@@ -264,7 +264,7 @@ def test_a_broad_search_ranks_only_its_newest_matches(outsider, moderator, membe
         case = published_case(outsider, moderator, title=title)
         revise(case, author=outsider, moderator=moderator, fields={"summary": "A drone."})
     found = case_search(CaseStudy.objects.visible_to(member), "drone")
-    assert [c.title for c in found][0] == "Drone drone drone"  # the best match overall
+    assert found[0].title == "Drone drone drone"  # the best match overall
     monkeypatch.setattr(search, "RANKED_AT_MOST", 2)
     bounded = search.most_relevant_of_newest(found)
     assert sorted(c.title for c in bounded) == ["Harbour fire", "Port strike"]
