@@ -180,15 +180,17 @@ def _unfiltered_term_rows(whole: frozenset[str], live: QuerySet[CaseStudy]) -> l
     for tlp, term_id, count in _published_aggregate()["terms"]:
         if tlp in whole:
             counts[term_id] += count
-    rows = {
-        pk: {"term__taxonomy__slug": slug, "term__code": code, "term__label": label, "count": 0}
-        for pk, slug, code, label in Term.objects.filter(pk__in=list(counts)).values_list(
-            "pk", "taxonomy__slug", "code", "label"
-        )
+    # The same row shape as _term_rows, for the terms the aggregate counted.
+    terms = Term.objects.filter(pk__in=list(counts)).values(
+        "pk", "taxonomy__slug", "code", "label", "translations"
+    )
+    merged = {
+        (term["taxonomy__slug"], term["code"]): {
+            **{f"term__{name}": value for name, value in term.items() if name != "pk"},
+            "count": counts[term["pk"]],
+        }
+        for term in terms
     }
-    for term_id, count in counts.items():
-        rows[term_id]["count"] = count
-    merged = {(r["term__taxonomy__slug"], r["term__code"]): r for r in rows.values()}
     for row in _term_rows(live, list(TAXONOMY_FACETS)) if len(whole) < len(TLP_VALUES) else []:
         key = (row["term__taxonomy__slug"], row["term__code"])
         if key in merged:
