@@ -62,9 +62,18 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organisation, User
 from bench.corpus import case_texts
 from practices.cases import selectors
+from practices.discovery.browse import COUNT_CAP, capped_count
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.discovery.search import CONFIG, VECTOR_SQL, WORDS_SQL, case_search
+from practices.discovery.search import (
+    CONFIG,
+    RANKED_AT_MOST,
+    VECTOR_SQL,
+    WORDS_SQL,
+    _cjk_tsquery,
+    case_search,
+)
+from practices.discovery.selection import Selection, tags_parse
 from practices.models import CaseSearchDocument, CaseStudy, Term
 
 BENCH_ORG_PREFIX = "[bench] "
@@ -362,13 +371,15 @@ class Bench:
 
 
 def search_page(actor, text: str, tag: str | None) -> Callable[[], object]:
-    """What the browse page asks of search: the first page of 20 and the total."""
+    """What the browse page asks of search: the first page of 20 by relevance (among the
+    newest ``RANKED_AT_MOST`` matches) and the total counted up to ``COUNT_CAP + 1``."""
+    selection = Selection(text=text, tags=tags_parse([tag]) if tag else {})
 
     def run():
-        queryset = case_search(selectors.case_study_list(actor=actor), text)
-        if tag:
-            queryset = queryset.tagged_with_all([tag])
-        return list(queryset[:PAGE]), queryset.count()
+        queryset = selection.ordered(
+            selection.narrow(selection.search(selectors.case_study_list(actor=actor)))
+        )
+        return list(queryset[:PAGE]), capped_count(queryset)
 
     return run
 
@@ -389,15 +400,17 @@ def floor_visibility(actor) -> tuple[str, list]:
 
 
 def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
-    """The same page and total by hand: websearch_to_tsquery on the GIN index (or a trigram
-    substring for Japanese and Korean), ts_rank_cd, no ORM."""
+    """The same page and total by hand: websearch_to_tsquery on the GIN index (character pairs
+    for Japanese and Korean), ts_rank_cd over the newest matches, a capped count; no ORM."""
     visible, params = floor_visibility(actor)
     if any(ord(ch) > 0x2E80 for ch in text):
+        # Japanese and Korean as the index holds them: phrases of character pairs.
         words = [w for w in text.split() if w != "OR"]
-        match = "(" + " OR ".join("(d.heading || d.body || d.detail) LIKE %s" for _ in words) + ")"
-        match_params = [f"%{w}%" for w in words]
-        rank = "0"
-        rank_params: list = []
+        pairs = " | ".join(f"({_cjk_tsquery(w)})" for w in words)
+        match = "d.vector @@ to_tsquery('simple', %s)"
+        match_params = [pairs]
+        rank = "ts_rank_cd(d.vector, to_tsquery('simple', %s))"
+        rank_params: list = [pairs]
     else:
         match = "d.vector @@ websearch_to_tsquery(%s, %s)"
         match_params = [CONFIG, text]
@@ -416,17 +429,21 @@ def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
         "FROM practices_casestudy c JOIN practices_casesearchdocument d ON d.case_study_id = c.id "
         f"WHERE c.status = 'published' AND {visible} AND {match}{tag_sql}"
     )
+    newest = f"SELECT c.id {where} ORDER BY c.published_at DESC NULLS LAST, c.id DESC"
     page_sql = (
-        f"SELECT c.id, c.title, c.summary, {rank} AS rank {where} "
+        f"SELECT c.id, c.title, c.summary, {rank} AS rank FROM practices_casestudy c "
+        "JOIN practices_casesearchdocument d ON d.case_study_id = c.id "
+        f"WHERE c.id IN ({newest} LIMIT {RANKED_AT_MOST}) "
         f"ORDER BY rank DESC, c.published_at DESC NULLS LAST, c.id DESC LIMIT {PAGE}"
     )
-    count_sql = f"SELECT count(*) {where}"
+    count_sql = f"SELECT count(*) FROM (SELECT 1 {where} LIMIT {COUNT_CAP + 1}) capped"
+    where_params = params + match_params + tag_params
 
     def run():
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, rank_params + params + match_params + tag_params)
+            cursor.execute(page_sql, rank_params + where_params)
             page = cursor.fetchall()
-            cursor.execute(count_sql, params + match_params + tag_params)
+            cursor.execute(count_sql, where_params)
             return page, cursor.fetchone()
 
     return run
