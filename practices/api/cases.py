@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -39,7 +40,7 @@ from practices.vocabularies.models import Term
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The resource changed state; read it again."
+    default_detail = _("The resource changed state; read it again.")
     default_code = "conflict"
 
 
@@ -50,7 +51,9 @@ class IncompleteDraft(Conflict):
     default_code = "incomplete"
 
     def __init__(self, missing: list[str]) -> None:
-        super().__init__("The draft is not complete; add what `errors.missing` lists, then submit.")
+        super().__init__(
+            _("The draft is not complete; add what `errors.missing` lists, then submit.")
+        )
         self.errors = {"missing": missing}
 
 
@@ -120,11 +123,11 @@ class CaseStudyViewSet(
         """Change a draft of your organisation; send the `version` you read (write scope)."""
         case = self.get_object()
         if not actor_owns(request.user, case):
-            raise exceptions.NotFound("No such resource.")
+            raise exceptions.NotFound(_("No such resource."))
         data = CaseStudyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         if "version" not in data.validated_data:
-            raise exceptions.ValidationError({"version": ["This field is required."]})
+            raise exceptions.ValidationError({"version": [_("This field is required.")]})
         try:
             with transaction.atomic():  # keywords made for a refused save must not stay
                 case = services.case_study_update(
@@ -135,8 +138,11 @@ class CaseStudyViewSet(
                 )
         except StaleEdit as exc:
             raise Conflict(
-                f"The case changed since the version you sent (it is now version "
-                f"{exc.current_version}). Nothing was saved: read it again and reapply."
+                _(
+                    "The case changed since the version you sent (it is now version "
+                    "%(version)s). Nothing was saved: read it again and reapply."
+                )
+                % {"version": exc.current_version}
             ) from exc
         except DjangoValidationError as exc:
             raise _validation(exc) from exc
@@ -153,7 +159,7 @@ class CaseStudyViewSet(
         """Send a complete draft to the moderators (write scope)."""
         case = self.get_object()
         if not actor_owns(request.user, case):
-            raise exceptions.NotFound("No such resource.")
+            raise exceptions.NotFound(_("No such resource."))
         try:
             transitions.case_study_submit(actor=request.user, case_study=case)
         except IncompleteCase as exc:
@@ -190,7 +196,7 @@ class CaseStudyViewSet(
         try:
             case_uuid, file_uuid = uuid_lib.UUID(uuid), uuid_lib.UUID(attachment_uuid)
         except ValueError as exc:
-            raise exceptions.NotFound("No such resource.") from exc
+            raise exceptions.NotFound(_("No such resource.")) from exc
         # The page's selector: visible_to decides, and anything else is the same 404.
         attachment = selectors.attachment_get(
             actor=request.user, case_uuid=case_uuid, attachment_uuid=file_uuid
@@ -203,12 +209,14 @@ class CaseStudyViewSet(
         data.is_valid(raise_exception=True)
         transition = transitions.TRANSITIONS[name]
         if not transitions.has_role(request.user, case, transition.role):
-            raise exceptions.PermissionDenied(f"Only {transition.role.value} can do this.")
+            raise exceptions.PermissionDenied(
+                _("Only %(role)s can do this.") % {"role": transition.role.value}
+            )
         if two_factor_missing(request.user):
             # The same rule as the pages: privileged people act only with two-factor set up.
-            raise exceptions.PermissionDenied("Set up two-factor authentication first.")
+            raise exceptions.PermissionDenied(_("Set up two-factor authentication first."))
         if transition.needs_comment and not data.validated_data["comment"].strip():
-            raise exceptions.ValidationError({"comment": ["A comment is required for this."]})
+            raise exceptions.ValidationError({"comment": [_("A comment is required for this.")]})
         try:
             service(actor=request.user, case_study=case, comment=data.validated_data["comment"])
         except TransitionRefused as exc:

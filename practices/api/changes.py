@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -36,7 +37,7 @@ def _decode_cursor(cursor: str) -> int:
             raise ValueError
         return value
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from exc
+        raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from exc
 
 
 @extend_schema(tags=["sync"])
@@ -66,7 +67,7 @@ class ChangeFeedView(APIView):
             # A cursor from the future (another instance, a restored backup) would silently
             # skip every change until the counter caught up: make the consumer replay instead.
             raise exceptions.ValidationError(
-                {"cursor": ["This cursor is ahead of the feed; start again without a cursor."]}
+                {"cursor": [_("This cursor is ahead of the feed; start again without a cursor.")]}
             )
         page = feed.feed_page(
             actor=request.user, after=after, limit=limit, readable=readable_cases(request.user)

@@ -99,8 +99,9 @@ class CaseStudy(models.Model):
         default=1, help_text="Raised by every save; stale edits are refused."
     )
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(
+        _("summary"),
         blank=True,
         max_length=text.SUMMARY_MAX,
         help_text=_("Plain text, two or three sentences."),
@@ -136,16 +137,16 @@ class CaseStudy(models.Model):
         default=AttributionConfidence.UNATTRIBUTED,
     )
     audiences = models.TextField(_("audiences targeted"), blank=True, max_length=text.AUDIENCES_MAX)
-    incident_start = models.DateField(null=True, blank=True)
-    incident_end = models.DateField(null=True, blank=True)
+    incident_start = models.DateField(_("incident start"), null=True, blank=True)
+    incident_end = models.DateField(_("incident end"), null=True, blank=True)
 
     # The response
     response = models.TextField(
         _("what was done"), blank=True, max_length=text.LONG_SECTION_MAX, help_text=_("Markdown.")
     )
     responders = models.CharField(_("by whom"), max_length=300, blank=True)
-    response_start = models.DateField(null=True, blank=True)
-    response_end = models.DateField(null=True, blank=True)
+    response_start = models.DateField(_("response start"), null=True, blank=True)
+    response_end = models.DateField(_("response end"), null=True, blank=True)
     resources = models.TextField(
         _("resources used"), blank=True, max_length=text.RESOURCES_MAX, help_text=_("Markdown.")
     )

@@ -4,6 +4,7 @@ audit log. Every one starts from ``visible_to``."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from practices.audit.models import AuditEvent
@@ -76,7 +77,10 @@ def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
             rows.append(
                 {"label": label.capitalize(), "html": diff_html(str(old or ""), str(new or ""))}
             )
-    for key, model, label in [("terms", Term, "Tags"), ("recipients", Organisation, "Recipients")]:
+    for key, model, label in [
+        ("terms", Term, _("Tags")),
+        ("recipients", Organisation, _("Recipients")),
+    ]:
         old_ids, new_ids = set(current[key]), set(proposed[key])
         if old_ids != new_ids:
             names = {o.pk: str(o) for o in model.objects.filter(pk__in=old_ids | new_ids)}
@@ -90,7 +94,7 @@ def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
     if current["references"] != proposed["references"]:
         rows.append(
             {
-                "label": "References",
+                "label": _("References"),
                 "added": [
                     r["url"] for r in proposed["references"] if r not in current["references"]
                 ],
