@@ -11,7 +11,7 @@ import time_machine
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Organisation
 from outbox.models import Email
@@ -466,3 +466,27 @@ def test_the_recipient_notice_keeps_an_anonymised_originator_hidden(
 def test_green_cases_send_no_recipient_notice(org, member, outsider, moderator):
     published_case(outsider, moderator, title="Green case")
     assert recipient_mails() == []
+
+
+def test_each_alert_is_written_in_its_readers_language(member, outsider, moderator):
+    # The run happens in one language (a worker's, here Korean); each mail in its reader's.
+    member.language = "ja"
+    member.save()
+    francophone = UserFactory(organisation=member.organisation, language="fr")
+    unset = UserFactory(organisation=member.organisation)
+    for person in (member, francophone, unset):
+        saved(person, query="")
+    published_case(outsider, moderator, title="Harbour video")
+    with translation.override("ko"):
+        run("daily")
+    [japanese] = alert_mails(member)
+    [french] = alert_mails(francophone)
+    [english] = alert_mails(unset)
+    assert japanese.subject == "[Practice Exchange] 保存した検索に一致する新しい事例が1件あります"
+    assert french.subject == (
+        "[Practice Exchange] 1 nouvelle étude de cas pour vos recherches enregistrées"
+    )
+    assert english.subject == "[Practice Exchange] 1 new case for your saved searches"
+    for mail in (japanese, french, english):
+        assert "Harbour video" in mail.body  # content stays as written
+    assert translation.get_language() == "en-gb"
