@@ -537,16 +537,18 @@ def measure_all(bench: Bench, explain: bool, typo: bool) -> None:
 
 
 def explain_plans() -> None:
+    """The plans of the page's two search queries (the bounded, ranked page and the capped
+    count) for a member, for one word alone and with a tag."""
     member = User.objects.get(email="member@ee.demo")
     for text, tag in QUERIES[:1] + QUERIES[5:6]:
-        queryset = case_search(selectors.case_study_list(actor=member), text)
-        if tag:
-            queryset = queryset.tagged_with_all([tag])
-        for label, qs in (("page", queryset[:PAGE]), ("count", queryset)):
-            sql, params = (
-                qs if label == "page" else qs.order_by().values("pk")
-            ).query.sql_with_params()
-            if label == "count":
+        selection = Selection(text=text, tags=tags_parse([tag]) if tag else {})
+        queryset = selection.ordered(
+            selection.narrow(selection.search(selectors.case_study_list(actor=member)))
+        )
+        capped = queryset.order_by().values("pk")[: COUNT_CAP + 1]
+        for label, qs in (("page", queryset[:PAGE]), ("capped count", capped)):
+            sql, params = qs.query.sql_with_params()
+            if label == "capped count":
                 sql = f"SELECT count(*) FROM ({sql}) sub"
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
