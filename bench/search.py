@@ -71,7 +71,6 @@ from practices.discovery.search import (
     VECTOR_SQL,
     WORDS_SQL,
     _cjk_tsquery,
-    case_search,
 )
 from practices.discovery.selection import Selection, tags_parse
 from practices.models import CaseSearchDocument, CaseStudy, Term
