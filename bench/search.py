@@ -67,7 +67,7 @@ from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import (
     CONFIG,
-    RANKED_AT_MOST,
+    NEWEST_MATCHES,
     VECTOR_SQL,
     WORDS_SQL,
     _cjk_tsquery,
@@ -371,7 +371,7 @@ class Bench:
 
 def search_page(actor, text: str, tag: str | None) -> Callable[[], object]:
     """What the browse page asks of search: the first page of 20 by relevance (among the
-    newest ``RANKED_AT_MOST`` matches) and the total counted up to ``COUNT_CAP + 1``."""
+    newest ``NEWEST_MATCHES`` matches) and the total counted up to ``COUNT_CAP + 1``."""
     selection = Selection(text=text, tags=tags_parse([tag]) if tag else {})
 
     def run():
@@ -424,15 +424,19 @@ def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
             "WHERE ct.casestudy_id = c.id AND x.slug = %s AND t.code = %s)"
         )
         tag_params = [slug, code]
+    # The newest matches of the words (visible, published), then the tag within them.
+    newest = (
+        "SELECT c.id FROM practices_casestudy c "
+        "JOIN practices_casesearchdocument d ON d.case_study_id = c.id "
+        f"WHERE c.status = 'published' AND {visible} AND {match} "
+        f"ORDER BY c.published_at DESC, c.id DESC LIMIT {NEWEST_MATCHES}"
+    )
     where = (
         "FROM practices_casestudy c JOIN practices_casesearchdocument d ON d.case_study_id = c.id "
-        f"WHERE c.status = 'published' AND {visible} AND {match}{tag_sql}"
+        f"WHERE c.id IN ({newest}){tag_sql}"
     )
-    newest = f"SELECT c.id {where} ORDER BY c.published_at DESC NULLS LAST, c.id DESC"
     page_sql = (
-        f"SELECT c.id, c.title, c.summary, {rank} AS rank FROM practices_casestudy c "
-        "JOIN practices_casesearchdocument d ON d.case_study_id = c.id "
-        f"WHERE c.id IN ({newest} LIMIT {RANKED_AT_MOST}) "
+        f"SELECT c.id, c.title, c.summary, {rank} AS rank {where} "
         f"ORDER BY rank DESC, c.published_at DESC NULLS LAST, c.id DESC LIMIT {PAGE}"
     )
     count_sql = f"SELECT count(*) FROM (SELECT 1 {where} LIMIT {COUNT_CAP + 1}) capped"

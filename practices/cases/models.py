@@ -222,21 +222,14 @@ class CaseStudy(models.Model):
             ),
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["status", "published_at"]),
-            # The browse page's two orders over published cases, exactly as it sorts (newest
-            # first; incident date first), so that its LIMIT walks an index and stops early
-            # instead of sorting every visible case.
+            # The browse page's order over published cases (newest first), exactly as it sorts,
+            # so that its LIMIT walks this index and stops early instead of sorting every
+            # visible case. (Published cases always have ``published_at``.)
             models.Index(
-                F("published_at").desc(nulls_last=True),
+                F("published_at").desc(),
                 F("id").desc(),
                 condition=Q(status="published"),
                 name="case_study_published_newest",
-            ),
-            models.Index(
-                F("incident_start").desc(nulls_last=True),
-                F("published_at").desc(nulls_last=True),
-                F("id").desc(),
-                condition=Q(status="published"),
-                name="case_study_published_incident",
             ),
             models.Index(fields=["incident_start"]),
             models.Index(fields=["incident_end"]),

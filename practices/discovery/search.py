@@ -49,7 +49,7 @@ TEXT_FIELDS = ("heading", "body", "detail")
 # FTS5's bm25 weights for heading, body and detail, in the ratio of PostgreSQL's A/B/C defaults.
 BM25_WEIGHTS = (1.0, 0.4, 0.2)
 TYPO_NEAREST = 3  # words tried in place of a misspelt one
-RANKED_AT_MOST = 2000  # see most_relevant_of_newest
+NEWEST_MATCHES = 2000  # see newest_matches
 BATCH = 500
 # Runs of Japanese kana, Chinese/Japanese ideographs and Korean Hangul (the same class as the
 # SQL function ``practices_cjk_bigrams`` of migration 0007).
@@ -212,18 +212,21 @@ def case_search(queryset: QuerySet[CaseStudy], text: str) -> QuerySet[CaseStudy]
     return _sqlite_search(queryset, query)
 
 
-def most_relevant_of_newest(found: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
-    """``case_search``'s result for a page that shows at most ``RANKED_AT_MOST`` results:
-    relevance decides among the newest ``RANKED_AT_MOST`` matches only.
+def newest_matches(found: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
+    """``case_search``'s result kept to its ``NEWEST_MATCHES`` most recently published matches
+    (read once, as ids), still ordered by relevance: what every list, count, facet and export
+    of a text search works from.
 
-    No index orders by ``ts_rank_cd``: ranking every match of a common word (``election``
-    matched 84 % of 100 000 cases in bench/search.py) computes the rank of every matching
-    document — half a second — to show twenty. A search with fewer matches than the bound is
-    ranked exactly as before; a broader one is shown as "1,000+ results" anyway, and the
-    reader narrows it with the facets.
+    No index orders by ``ts_rank_cd``, and no index counts by facet: ranking every match of a
+    common word (``election`` matched 84 % of 100 000 cases in bench/search.py) computed the
+    rank of every matching document to show twenty, and its facets grouped the terms of all of
+    them — each about a second. Within the bound both stay small. A search with fewer matches
+    is unchanged; a broader one shows "1,000+ results", says that it looks at its newest
+    matches, and filters narrow within them, so a facet count is still the length of the list
+    that choosing it gives.
     """
-    newest = found.order_by(F("published_at").desc(nulls_last=True), "-pk").values("pk")
-    return found.filter(pk__in=newest[:RANKED_AT_MOST])
+    newest = found.order_by("-published_at", "-pk")  # case_study_published_newest's order
+    return found.filter(pk__in=list(newest.values_list("pk", flat=True)[:NEWEST_MATCHES]))
 
 
 def _ordered(queryset: QuerySet[CaseStudy], *, ranked: bool) -> QuerySet[CaseStudy]:

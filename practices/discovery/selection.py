@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from practices.cases.models import CaseStudy
-from practices.discovery.search import case_search, most_relevant_of_newest
+from practices.discovery.search import case_search, newest_matches
 
 # The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
 # facet: they are written by people and may name things only some readers may read.
@@ -124,8 +124,9 @@ class Selection:
 
     def search(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
         """The text part alone (it decides relevance, and on PostgreSQL whether typos are
-        tried), so that it runs once however many facet variants are built on it."""
-        return case_search(queryset, self.text) if self.text else queryset
+        tried), so that it runs once however many facet variants are built on it; a broad
+        search keeps its newest matches (``search.newest_matches``)."""
+        return newest_matches(case_search(queryset, self.text)) if self.text else queryset
 
     def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
         """Every filter except the text and except family ``without``."""
@@ -170,15 +171,15 @@ class Selection:
     def ordered(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
         sort = self.effective_sort
         if sort == SORT_RELEVANCE:
-            # case_search ordered it by rank, then recency; the page shows at most 1,000.
-            return most_relevant_of_newest(queryset) if self.text else queryset
+            return queryset  # case_search ordered it by rank, then recency
         if sort == SORT_INCIDENT:
             return queryset.order_by(
                 F("incident_start").desc(nulls_last=True),
                 F("published_at").desc(nulls_last=True),
                 "-pk",
             )
-        return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
+        # Published cases all have published_at: the plain descending order is the index's.
+        return queryset.order_by("-published_at", "-pk")
 
     # --- Back into the URL ---------------------------------------------------------------------
 

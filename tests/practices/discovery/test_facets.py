@@ -365,6 +365,27 @@ def test_following_a_facet_link_gives_a_list_of_that_length(world, member):
             assert listed.context["page"].paginator.count == value.count, value.label
 
 
+def test_a_broad_search_counts_and_filters_within_its_newest_matches(world, moderator, monkeypatch):
+    from practices.discovery import search
+
+    # A text search keeps its newest matches; filters narrow within them, so a facet count
+    # is still the length of the list its link gives.
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 2)
+    client = Client()
+    client.force_login(moderator)
+    response = client.get(reverse("practices:case-list"), {"q": "fictional"})
+    assert response.context["page"].paginator.count == 2
+    titles = [c.title for c in response.context["page"]]
+    assert titles == ["Harbour video", "Amber for the third office"]
+    counted = 0
+    for facet in response.context["facets"]:
+        for value in facet.values:
+            listed = client.get(reverse("practices:case-list") + value.href)
+            assert listed.context["page"].paginator.count == value.count, value.label
+            counted += value.count
+    assert counted > 0
+
+
 def test_the_page_shows_counts_as_numbers(world, member):
     client = Client()
     client.force_login(member)

@@ -252,12 +252,14 @@ def test_one_character_of_japanese_still_matches(library, member):
     assert found(member, "選") == ["Tokyo leaflets"]
 
 
-def test_a_broad_search_ranks_only_its_newest_matches(outsider, moderator, member, monkeypatch):
+def test_a_broad_search_keeps_its_newest_matches_by_relevance(
+    outsider, moderator, member, monkeypatch
+):
     from practices.discovery import search
     from practices.discovery.browse import COUNT_CAP
 
-    # The page shows "1,000+" beyond COUNT_CAP, so ranking more than that changes nothing seen.
-    assert search.RANKED_AT_MOST > COUNT_CAP
+    # The page shows "1,000+" beyond COUNT_CAP, so keeping more than that shows nothing more.
+    assert search.NEWEST_MATCHES > COUNT_CAP
     oldest = published_case(outsider, moderator, title="Drone drone drone")
     revise(oldest, author=outsider, moderator=moderator, fields={"summary": "Drone."})
     for title in ("Port strike", "Harbour fire"):
@@ -265,6 +267,7 @@ def test_a_broad_search_ranks_only_its_newest_matches(outsider, moderator, membe
         revise(case, author=outsider, moderator=moderator, fields={"summary": "A drone."})
     found = case_search(CaseStudy.objects.visible_to(member), "drone")
     assert found[0].title == "Drone drone drone"  # the best match overall
-    monkeypatch.setattr(search, "RANKED_AT_MOST", 2)
-    bounded = search.most_relevant_of_newest(found)
-    assert sorted(c.title for c in bounded) == ["Harbour fire", "Port strike"]
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 2)
+    kept = search.newest_matches(found)
+    assert sorted(c.title for c in kept) == ["Harbour fire", "Port strike"]
+    assert [c.search_rank for c in kept] == sorted((c.search_rank for c in kept), reverse=True)
