@@ -17,7 +17,7 @@ from practices.discovery.browse import (
 )
 from practices.discovery.facets import case_facets, selected_terms, term_label
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.discovery.search import case_snippet
+from practices.discovery.search import NEWEST_MATCHES, case_snippet
 from practices.discovery.selection import DISARM, SORTS, TAXONOMY_FACETS
 from practices.vocabularies.labels import active_language
 from practices.vocabularies.models import Term
@@ -68,6 +68,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
             "capped": getattr(paginator, "capped", False),
             "count_cap": COUNT_CAP,
+            "newest_matches": NEWEST_MATCHES,
             "facets": facets,
             "chips": chips,
             "suggestions": suggestions,

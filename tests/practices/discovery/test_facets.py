@@ -384,6 +384,9 @@ def test_a_broad_search_counts_and_filters_within_its_newest_matches(world, mode
             assert listed.context["page"].paginator.count == value.count, value.label
             counted += value.count
     assert counted > 0
+    monkeypatch.setattr(browse, "COUNT_CAP", 1)  # more than the page counts: it says why
+    page = client.get(reverse("practices:case-list"), {"q": "fictional"}).content.decode()
+    assert "A search looks at its 2,000 most recent matches" in page
 
 
 def test_the_page_shows_counts_as_numbers(world, member):
