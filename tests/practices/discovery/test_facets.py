@@ -386,7 +386,7 @@ def test_a_broad_search_counts_and_filters_within_its_newest_matches(world, mode
     assert counted > 0
     monkeypatch.setattr(browse, "COUNT_CAP", 1)  # more than the page counts: it says why
     page = client.get(reverse("practices:case-list"), {"q": "fictional"}).content.decode()
-    assert "A search looks at its 2,000 most recent matches" in page
+    assert "most recent matches; add words or filters to reach older cases." in page
 
 
 def test_the_page_shows_counts_as_numbers(world, member):
