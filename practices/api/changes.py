@@ -29,7 +29,7 @@ def _encode_cursor(seq: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, _, seq = text.partition(":")
+        version, _colon, seq = text.partition(":")
         if version != "v1":
             raise ValueError
         value = int(seq)
