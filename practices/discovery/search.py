@@ -205,11 +205,33 @@ def case_search(queryset: QuerySet[CaseStudy], text: str) -> QuerySet[CaseStudy]
     """The cases of ``queryset`` that match ``text``, annotated with ``search_rank`` and ordered
     by it (then the newest first). An empty query leaves the queryset as it is."""
     query = parse(text)
+    if connection.vendor == "postgresql":
+        query = _without_stopwords(query)
     if not query:
         return queryset
     if connection.vendor == "postgresql":
         return _postgres_search(queryset, query)
     return _sqlite_search(queryset, query)
+
+
+def _without_stopwords(query: Query) -> Query:
+    """The query without the words PostgreSQL's English configuration ignores ("and", "the"),
+    as ``websearch_to_tsquery`` would drop them: alone, such a word's tsquery is empty and
+    matches nothing, which would make "Disasters and emergencies" find nothing."""
+    words = sorted({term.text for term in query.terms if not term.unspaced})
+    if not words:
+        return query
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM unnest(%s::text[]) AS word "
+            "WHERE numnode(phraseto_tsquery(%s, word)) = 0",
+            [words, CONFIG],
+        )
+        ignored = {row[0] for row in cursor.fetchall()}
+    if not ignored:
+        return query
+    groups = [[t for t in group if t.unspaced or t.text not in ignored] for group in query.groups]
+    return Query([group for group in groups if group])
 
 
 def newest_matches(found: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:

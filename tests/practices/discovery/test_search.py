@@ -271,3 +271,10 @@ def test_a_broad_search_keeps_its_newest_matches_by_relevance(
     kept = search.newest_matches(found)
     assert sorted(c.title for c in kept) == ["Harbour fire", "Port strike"]
     assert [c.search_rank for c in kept] == sorted((c.search_rank for c in kept), reverse=True)
+
+
+def test_common_words_such_as_the_and_about_do_not_stop_a_match(library, member):
+    # PostgreSQL's English configuration ignores them (alone, their tsquery is empty); the
+    # words around them still have to match.
+    assert found(member, "claims about the elections") == ["Ballot rumours"]
+    assert found(member, "claims about the harbour") == []
