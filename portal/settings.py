@@ -109,12 +109,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The portal's queries are short and indexed; PostgreSQL's JIT compiler spent 10–20 ms
-    # compiling plans for some of them at 100 000 cases (bench/), more than they run.
-    if not env.bool("POSTGRES_JIT", default=False):
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+# The portal's queries are short and indexed; PostgreSQL's JIT compiler spent 10–20 ms compiling
+# plans for some of them at 100 000 cases (bench/), more than they run.
+_JIT_OFF = not env.bool("POSTGRES_JIT", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _JIT_OFF:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite connections are cheap; keeping them open only holds file locks.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
