@@ -231,6 +231,8 @@ class CaseStudy(models.Model):
                 condition=Q(status="published"),
                 name="case_study_published_newest",
             ),
+            # The API list's order (and its cursor's): newest created first.
+            models.Index(F("created_at").desc(), F("id").desc(), name="case_study_created_newest"),
             models.Index(fields=["incident_start"]),
             models.Index(fields=["incident_end"]),
             models.Index(fields=["status", "submitted_at"]),
