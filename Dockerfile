@@ -52,8 +52,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=8)"]
 
-CMD ["gunicorn", "portal.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--workers", "3", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi:application"]

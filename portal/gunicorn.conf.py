@@ -1,0 +1,26 @@
+"""Gunicorn's settings for the portal (``gunicorn -c portal/gunicorn.conf.py portal.wsgi``).
+
+Requests spend most of their time waiting on PostgreSQL, so each worker process runs a few
+threads (``gthread``): more requests in flight for the same memory. Each thread keeps its own
+database connection open between requests (``CONN_MAX_AGE``), so PostgreSQL must allow
+``WEB_CONCURRENCY × GUNICORN_THREADS`` connections for the web, plus the Celery workers'.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # all interfaces: inside the container
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request that runs longer than this is a bug or an outage; the worker is replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5  # behind a proxy that reuses connections
+# Recycle workers now and then, so that a slow leak never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (heartbeat files in memory, as Docker recommends)
+accesslog = "-"
