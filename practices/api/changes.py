@@ -63,11 +63,17 @@ class ChangeFeedView(APIView):
         )
         raw_limit = request.query_params.get("limit")
         limit = 100 if raw_limit is None else limit_parse(raw_limit, maximum=FEED_MAX_LIMIT)
-        if after > feed.last_seq():
+        last_seq = feed.last_seq()
+        if after > last_seq:
             # A cursor from the future (another instance, a restored backup) would silently
             # skip every change until the counter caught up: make the consumer replay instead.
             raise exceptions.ValidationError(
                 {"cursor": [_("This cursor is ahead of the feed; start again without a cursor.")]}
+            )
+        if after == last_seq:
+            # Nothing new (the common poll): the counter's one row answers, nothing else.
+            return Response(
+                {"results": [], "next_cursor": _encode_cursor(after), "has_more": False}
             )
         page = feed.feed_page(
             actor=request.user, after=after, limit=limit, readable=readable_cases(request.user)

@@ -563,3 +563,17 @@ def test_a_page_costs_the_same_number_of_queries_however_many_cases_it_holds(
     many = queries_for_feed()
 
     assert many == few
+
+
+def test_an_empty_poll_reads_only_the_feed_counter(consumer, world):
+    _, _, cursor = follow(consumer)
+    with CaptureQueriesContext(connection) as queries:
+        body = page(consumer, cursor)
+    assert body == {"results": [], "next_cursor": cursor, "has_more": False}
+    feed_queries = [q["sql"] for q in queries if "practices_" in q["sql"]]
+    assert len(feed_queries) == 1 and "practices_feedcounter" in feed_queries[0], feed_queries
+    # …and the next change is there at the next poll.
+    services.case_study_create(actor=world["own_draft"].created_by, title="Written after")
+    assert [entry["case"]["title"] for entry in page(consumer, cursor)["results"]] == [
+        "Written after"
+    ]
