@@ -187,7 +187,7 @@ class Split:
 def _split(filterset: CaseStudyFilterSet) -> Split | None:
     """How to count the unfiltered page; None when a search or filter is chosen (then
     everything is counted live). Computed once per request: both facet kinds use it."""
-    if filterset.actor is None or filterset.selection.families() or filterset.selection.text:
+    if filterset.actor is None or filterset.selection.narrows:
         return None
     if not hasattr(filterset, "_facet_split"):
         whole = CaseStudy.objects.tlps_published_to(filterset.actor)
@@ -206,7 +206,8 @@ def _unfiltered_term_rows(split: Split) -> list[dict]:
         if tlp in split.whole:
             counts[term_id] += count
     # The same row shape as _term_rows, for the terms the aggregate counted.
-    terms = Term.objects.filter(pk__in=list(counts)).values(
+    terms = Term.objects.filter(pk__in=list(counts), taxonomy__slug__in=list(TAXONOMY_FACETS))
+    terms = terms.values(
         "pk", "taxonomy__slug", "code", "label", "translations"
     )
     merged = {

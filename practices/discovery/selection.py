@@ -120,6 +120,11 @@ class Selection:
             chosen.append("written_in")
         return chosen
 
+    @property
+    def narrows(self) -> bool:
+        """Whether anything narrows the list: words, a facet value or the incident period."""
+        return bool(self.text or self.families() or self.period_from or self.period_to)
+
     # --- Narrowing a queryset ------------------------------------------------------------------
 
     def search(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:

@@ -226,6 +226,16 @@ def matches(case: CaseStudy, filters: dict[str, list[str]], found_by_text: set[i
         elif family == "written_in":
             if case.language not in values:
                 return False
+        elif family == "period_from":  # active on or after: ended then or later, or not ended
+            day = datetime.date.fromisoformat(values[0])
+            if case.incident_end is not None and case.incident_end < day:
+                return False
+            if case.incident_end is None and case.incident_start is None:
+                return False
+        elif family == "period_to":
+            day = datetime.date.fromisoformat(values[0])
+            if case.incident_start is None or case.incident_start > day:
+                return False
         elif not tags & {f"{family}:{code}" for code in values}:  # a taxonomy: any of them
             return False
     return True
@@ -281,6 +291,8 @@ QUERIES = [
     "tag=country:EE&tag=disarm-red:T0086&year=2025&year=2024",
     "written_in=ja",
     "written_in=ja&written_in=ko&tag=country:JP&tlp=amber_strict&tlp=green",
+    "period_from=2024-06-01",
+    "period_to=2024-12-31",
 ]
 
 
