@@ -102,7 +102,7 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
     )
 
     def filter_text(self, queryset, name, value):
-        return Selection(text=value).search(queryset)
+        return Selection(text=value).search(queryset, reader=self.request.user)
 
     def filter_facet(self, queryset, name, values):
         if name == "year":

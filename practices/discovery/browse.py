@@ -111,13 +111,15 @@ class Suggestion:
     capped: bool
 
 
-def removal_suggestions(base: QuerySet[CaseStudy], chips: list[Chip]) -> list[Suggestion]:
+def removal_suggestions(
+    base: QuerySet[CaseStudy], chips: list[Chip], *, reader=None
+) -> list[Suggestion]:
     """When nothing matches: each active filter with the number of results its removal would
     give, most first, so the first one is the narrowest filter (we chose to show them all,
     up to ``SUGGESTIONS``, rather than only the best: the reader picks what matters less)."""
     suggestions = []
     for chip in chips[:SUGGESTIONS]:
         selection = chip.selection
-        found = capped_count(selection.narrow(selection.search(base)))
+        found = capped_count(selection.narrow(selection.search(base, reader=reader)))
         suggestions.append(Suggestion(chip, min(found, COUNT_CAP), found > COUNT_CAP))
     return sorted(suggestions, key=lambda s: -s.count)

@@ -207,9 +207,7 @@ def _unfiltered_term_rows(split: Split) -> list[dict]:
             counts[term_id] += count
     # The same row shape as _term_rows, for the terms the aggregate counted.
     terms = Term.objects.filter(pk__in=list(counts), taxonomy__slug__in=list(TAXONOMY_FACETS))
-    terms = terms.values(
-        "pk", "taxonomy__slug", "code", "label", "translations"
-    )
+    terms = terms.values("pk", "taxonomy__slug", "code", "label", "translations")
     merged = {
         (term["taxonomy__slug"], term["code"]): {
             **{f"term__{name}": value for name, value in term.items() if name != "pk"},

@@ -42,11 +42,14 @@ class SearchWord(models.Model):
 
     Trigram similarity against whole documents must recheck thousands of long texts; against
     this list of distinct words (the pattern of pg_trgm's "Text Search Integration") it takes
-    milliseconds. Only words of published CLEAR or GREEN cases are kept, so the words a typo is
-    corrected to are never shaped by a case some reader may not see. Never shown to anyone.
+    milliseconds. Only words of published CLEAR or GREEN cases are kept, and ``public`` says
+    whether a CLEAR case holds it: a reader is offered only words of the TLPs they see whole
+    (``CaseStudyQuerySet.tlps_published_to``), so a correction is never shaped by a case the
+    reader may not read. Never shown to anyone. A full ``search_index_rebuild`` starts it anew.
     """
 
     word = models.CharField(max_length=64, primary_key=True)
+    public = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.word

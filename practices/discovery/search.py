@@ -16,9 +16,10 @@ How a query runs
 visibility (``visible_to``) — search never widens it — and orders by relevance, then recency.
 The syntax is ``practices.discovery.query``'s. On PostgreSQL a word or phrase is a ``tsquery``
 against the stored, weighted, GIN-indexed ``tsvector`` (English stemming: ``election`` finds
-``elections``), ranked by ``ts_rank_cd``; when the words find nothing, each word is replaced by
-its nearest words of the index by trigram distance (``pg_trgm`` over ``SearchWord``), so a
-missing, extra or wrong letter still finds the case. On SQLite the same terms run against an
+``elections``), ranked by ``ts_rank_cd``; when the words find nothing, each word is tried with
+its nearest words of the index by trigram distance beside it (``pg_trgm`` over ``SearchWord``,
+only words of the TLPs the reader sees whole), so a missing, extra or wrong letter still finds
+the case. On SQLite the same terms run against an
 FTS5 table with the Porter stemmer, ranked by ``bm25``. Japanese, Korean and Chinese are
 written without spaces between words: on PostgreSQL the index holds their text as overlapping
 pairs of characters and a term is looked up as the phrase of its pairs (through the same GIN
@@ -115,26 +116,29 @@ VECTOR_SQL = " || ".join(
 # The words of the shared, published cases, for typo search (see ``SearchWord``).
 WORDS_SQL = f"""
     WITH words AS MATERIALIZED (
-      SELECT DISTINCT word
+      SELECT word, bool_or(c.tlp = 'clear') AS public
         FROM {CaseSearchDocument._meta.db_table} d
         JOIN {CaseStudy._meta.db_table} c ON c.id = d.case_study_id,
              unnest(tsvector_to_array(to_tsvector('simple', d.heading || ' ' || d.body || ' '
                                                   || d.detail))) AS word
        WHERE d.case_study_id = ANY(%s)
          AND c.status = 'published' AND c.tlp IN ('clear', 'green')
+       GROUP BY word
     )
-    INSERT INTO {SearchWord._meta.db_table} (word)
-    SELECT word FROM words
+    INSERT INTO {SearchWord._meta.db_table} AS kept (word, public)
+    SELECT word, public FROM words
      WHERE length(word) BETWEEN 3 AND 64 AND word ~ '^[[:alpha:]]+$' AND word !~ '{CJK_CLASS}'
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (word) DO UPDATE SET public = kept.public OR excluded.public
 """  # noqa: S608 (names from the models and constants)
 
 
-# For each typed word, its nearest words by trigram distance (GiST index, ``<->``).
+# For each typed word, its nearest other words by trigram distance (GiST index, ``<->``),
+# among the public words only unless the reader sees GREEN whole.
 NEAREST_WORDS_SQL = f"""
     SELECT typed.word, found.word FROM unnest(%s::text[]) AS typed(word), LATERAL (
       SELECT word FROM {SearchWord._meta.db_table}
-       WHERE word %% typed.word ORDER BY word <-> typed.word LIMIT %s
+       WHERE word %% typed.word AND word <> typed.word AND (public OR %s)
+       ORDER BY word <-> typed.word LIMIT %s
     ) AS found
 """  # noqa: S608 (a model's table)
 
@@ -192,6 +196,8 @@ def search_index_rebuild(*, missing_only: bool = False) -> int:
     cases = CaseStudy.objects.order_by("pk")
     if missing_only:
         cases = cases.filter(search_document__isnull=True)
+    else:
+        SearchWord.objects.all().delete()  # words of cases since withdrawn or restricted go
     ids = list(cases.values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
         search_index_update(ids[start : start + BATCH])
@@ -201,16 +207,18 @@ def search_index_rebuild(*, missing_only: bool = False) -> int:
 # --- Queries -----------------------------------------------------------------------------------
 
 
-def case_search(queryset: QuerySet[CaseStudy], text: str) -> QuerySet[CaseStudy]:
+def case_search(queryset: QuerySet[CaseStudy], text: str, *, reader=None) -> QuerySet[CaseStudy]:
     """The cases of ``queryset`` that match ``text``, annotated with ``search_rank`` and ordered
-    by it (then the newest first). An empty query leaves the queryset as it is."""
+    by it (then the newest first). An empty query leaves the queryset as it is. ``reader``
+    (the actor ``queryset`` is visible to) decides which words a typo may be corrected to;
+    without one, only words of CLEAR cases."""
     query = parse(text)
     if connection.vendor == "postgresql":
         query = _without_stopwords(query)
     if not query:
         return queryset
     if connection.vendor == "postgresql":
-        return _postgres_search(queryset, query)
+        return _postgres_search(queryset, query, reader=reader)
     return _sqlite_search(queryset, query)
 
 
@@ -301,7 +309,7 @@ def _tsquery(term: Term) -> SearchQuery | None:
     return found & SearchQuery(rest, config=CONFIG, search_type="plain") if rest else found
 
 
-def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[CaseStudy]:
+def _postgres_search(queryset: QuerySet[CaseStudy], query: Query, *, reader) -> QuerySet[CaseStudy]:
     def leaf(term: Term) -> Q:
         tsquery = _tsquery(term)
         return _substring(term) if tsquery is None else Q(search_document__vector=tsquery)
@@ -318,12 +326,12 @@ def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[Ca
         return _ordered(found, ranked=bool(tsqueries))
 
     found = ranked(query)
-    if not found.exists() and (corrected := _corrected(query)) is not None:
+    if not found.exists() and (corrected := _corrected(query, reader=reader)) is not None:
         found = ranked(corrected)
     return found
 
 
-def _corrected(query: Query) -> Query | None:
+def _corrected(query: Query, *, reader) -> Query | None:
     """The query with each word replaced by the nearest words of the index (a typo), or None
     when no word has a neighbour.
 
@@ -338,22 +346,23 @@ def _corrected(query: Query) -> Query | None:
             if not (term.unspaced or term.phrase) and len(term.text) >= 3
         }
     )
-    if not words:
+    whole = CaseStudy.objects.tlps_published_to(reader) if reader is not None else {"clear"}
+    if not words or CaseStudy.TLP.CLEAR not in whole:
         return None
     near: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(NEAREST_WORDS_SQL, [words, TYPO_NEAREST])
+        cursor.execute(NEAREST_WORDS_SQL, [words, CaseStudy.TLP.GREEN in whole, TYPO_NEAREST])
         for typed, found in cursor.fetchall():
-            if found != typed:
-                near.setdefault(typed, []).append(found)
+            near.setdefault(typed, []).append(found)
     if not near:
         return None
     groups = []
     for group in query.groups:
         alternatives = []
         for term in group:
+            # The word as typed stays: "russia disinformaton" still wants "russia".
             replacements = [] if term.negated else near.get(term.text.lower(), [])
-            alternatives += [Term(word) for word in replacements] or [term]
+            alternatives += [term, *(Term(word) for word in replacements)]
         groups.append(alternatives)
     return Query(groups)
 

@@ -127,11 +127,13 @@ class Selection:
 
     # --- Narrowing a queryset ------------------------------------------------------------------
 
-    def search(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
+    def search(self, queryset: QuerySet[CaseStudy], *, reader=None) -> QuerySet[CaseStudy]:
         """The text part alone (it decides relevance, and on PostgreSQL whether typos are
         tried), so that it runs once however many facet variants are built on it; a broad
         search keeps its newest matches (``search.newest_matches``)."""
-        return newest_matches(case_search(queryset, self.text)) if self.text else queryset
+        if not self.text:
+            return queryset
+        return newest_matches(case_search(queryset, self.text, reader=reader))
 
     def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
         """Every filter except the text and except family ``without``."""

@@ -57,7 +57,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     chips = filter_chips(selection, selected_terms(selection))
     suggestions = []
     if paginator.count == 0 and chips:
-        suggestions = removal_suggestions(filterset.queryset, chips)
+        suggestions = removal_suggestions(filterset.queryset, chips, reader=request.user)
     return render(
         request,
         "practices/discovery/case_list.html",

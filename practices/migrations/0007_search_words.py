@@ -58,6 +58,7 @@ class Migration(migrations.Migration):
             name="SearchWord",
             fields=[
                 ("word", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("public", models.BooleanField(default=False)),
             ],
         ),
         migrations.RunPython(create_postgres_parts, drop_postgres_parts),

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def found(actor, text: str) -> list[str]:
     """Titles the actor finds, in rank order."""
     return list(
-        case_search(CaseStudy.objects.visible_to(actor), text).values_list("title", flat=True)
+        case_search(CaseStudy.objects.visible_to(actor), text, reader=actor).values_list(
+            "title", flat=True
+        )
     )
 
 
@@ -227,25 +229,46 @@ def test_browse_page_shows_snippets_only_of_readable_cases(library, member, outs
 
 
 @pytest.mark.postgres
-def test_typos_are_corrected_only_from_words_of_shared_published_cases(
-    library, outsider, moderator, member
+def test_typos_are_corrected_only_from_words_the_reader_sees_whole(
+    library, outsider, moderator, member, settings
 ):
-    from practices.discovery.models import SearchWord
+    from django.contrib.auth.models import AnonymousUser
 
+    from practices.discovery import search
+    from practices.discovery.models import SearchWord
+    from practices.discovery.query import parse
+
+    settings.PUBLIC_VIEW_ENABLED = True
     amber = published_case(
         outsider, moderator, title="Amber note", tlp="amber", recipients=[member.organisation]
     )
     revise(amber, author=outsider, moderator=moderator, fields={"summary": "Quetzalcoatl."})
     draft = draft_case(outsider, title="Draft note")
     write(draft, outsider, summary="Xylophonists.")
-    words = set(SearchWord.objects.values_list("word", flat=True))
-    assert {"ballot", "harbour", "elections"} <= words
+    clear = published_case(outsider, moderator, title="Lighthouse keepers", tlp="clear")
+    words = dict(SearchWord.objects.values_list("word", "public"))
+    assert words["ballot"] is False and words["lighthouse"] is True  # GREEN; CLEAR
     assert "quetzalcoatl" not in words and "xylophonists" not in words
-    # The reader may read the AMBER case and finds it by its word, not by a misspelling of it:
-    # the list of words a typo is corrected to never learns from a restricted case.
+    # The member may read the AMBER case and finds it by its word, not by a misspelling of it:
+    # the words a typo is corrected to never come from a restricted case.
     assert found(member, "quetzalcoatl") == ["Amber note"]
     assert found(member, "quetzalcoatel") == []
     assert found(member, "xylophonist") == []
+    # A visitor is offered only words of CLEAR cases; a member, those of GREEN ones too.
+    visitor = AnonymousUser()
+    assert found(visitor, "lighthous") == [clear.title]
+    assert found(member, "balot") == ["Ballot rumours"]
+    offered = {
+        who: search._corrected(parse("balot"), reader=reader)
+        for who, reader in (("visitor", visitor), ("member", member))
+    }
+    assert offered["visitor"] is None  # "ballot" is only in GREEN cases
+    assert "ballot" in [term.text for term in offered["member"].terms]
+
+
+@pytest.mark.postgres
+def test_a_correctly_spelt_word_stays_beside_a_corrected_one(library, member):
+    assert found(member, "ballot rumuors") == ["Ballot rumours"]
 
 
 def test_one_character_of_japanese_still_matches(library, member):
