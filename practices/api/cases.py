@@ -209,9 +209,7 @@ class CaseStudyViewSet(
         data.is_valid(raise_exception=True)
         transition = transitions.TRANSITIONS[name]
         if not transitions.has_role(request.user, case, transition.role):
-            raise exceptions.PermissionDenied(
-                _("Only %(role)s can do this.") % {"role": transition.role.value}
-            )
+            raise exceptions.PermissionDenied(transitions.REFUSALS[name]["role"])
         if two_factor_missing(request.user):
             # The same rule as the pages: privileged people act only with two-factor set up.
             raise exceptions.PermissionDenied(_("Set up two-factor authentication first."))

@@ -58,7 +58,8 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
     """Readable labels ("DISARM T0086 Degrade adversary") for every active filter."""
     chips = []
     if selection.text:
-        chips.append(Chip(f"Search: “{selection.text}”", "q", "", selection.removing("q")))
+        label = _("Search: “%(words)s”") % {"words": selection.text}
+        chips.append(Chip(label, "q", "", selection.removing("q")))
     for slug, codes in selection.tags.items():
         for code in codes:
             term = known.get((slug, code))
@@ -75,13 +76,18 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
         chips.append(Chip(tlp_labels[value], "tlp", value, selection.removing("tlp", value)))
     for year in selection.years:
         chips.append(
-            Chip(f"Incident year {year}", "year", str(year), selection.removing("year", str(year)))
+            Chip(
+                _("Incident year %(year)s") % {"year": year},
+                "year",
+                str(year),
+                selection.removing("year", str(year)),
+            )
         )
     effectiveness_labels = dict(CaseStudy.Effectiveness.choices)
     for value in selection.effectiveness:
         chips.append(
             Chip(
-                f"Effectiveness: {effectiveness_labels[value]}",
+                _("Effectiveness: %(rating)s") % {"rating": effectiveness_labels[value]},
                 "effectiveness",
                 value,
                 selection.removing("effectiveness", value),
@@ -96,10 +102,14 @@ def filter_chips(selection: Selection, known: dict[tuple[str, str], Term]) -> li
                 selection.removing("written_in", value),
             )
         )
-    for name, words in (("period_from", "Active on or after"), ("period_to", "Active by")):
+    bounds = (
+        ("period_from", _("Active on or after %(date)s")),
+        ("period_to", _("Active by %(date)s")),
+    )
+    for name, words in bounds:
         day = getattr(selection, name)
         if day:
-            label = f"{words} {date_format(day, 'j M Y')}"
+            label = words % {"date": date_format(day, "DATE_FORMAT")}
             chips.append(Chip(label, name, "", selection.removing(name)))
     return chips
 

@@ -317,7 +317,7 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
         ),
         Facet(
             "year",
-            "Incident year",
+            _("Incident year"),
             [
                 FacetValue("year", str(y), str(y), counts["year"][y], y in selection.years)
                 for y in reversed(years)
@@ -325,7 +325,7 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
         ),
         Facet(
             "effectiveness",
-            "Effectiveness",
+            _("Effectiveness"),
             [
                 FacetValue(
                     "effectiveness",

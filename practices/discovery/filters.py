@@ -7,7 +7,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases import selectors
@@ -34,12 +35,16 @@ def written_in_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in sorted(iso639_1_codes())]
 
 
-def _refusal(what: str) -> dict[str, str]:
-    # Shown above the results; the value is left out and the rest of the search still runs.
-    return {
-        "invalid_choice": f"“%(value)s” is not {what}; it was left out. "
+def _year_refusal() -> str:
+    return gettext(
+        "“%%(value)s” is not a year from %(first)s to %(last)s; it was left out. "
         "Choose from the list beside the results."
-    }
+    ) % {"first": MIN_YEAR, "last": MAX_YEAR}
+
+
+def _refusal(message: str) -> dict[str, str]:
+    # Shown above the results; the value is left out and the rest of the search still runs.
+    return {"invalid_choice": message}
 
 
 class CaseStudyFilterSet(django_filters.FilterSet):
@@ -65,17 +70,29 @@ class CaseStudyFilterSet(django_filters.FilterSet):
     )
     tag = django_filters.MultipleChoiceFilter(label=_("Tags"), choices=[])
     tlp = django_filters.MultipleChoiceFilter(
-        label="TLP", choices=_TLP_CHOICES, error_messages=_refusal("a TLP label shared here")
+        label="TLP",
+        choices=_TLP_CHOICES,
+        error_messages=_refusal(
+            _(
+                "“%(value)s” is not a TLP label shared here; it was left out. "
+                "Choose from the list beside the results."
+            )
+        ),
     )
     year = django_filters.MultipleChoiceFilter(
         label=_("Incident year"),
         choices=_YEAR_CHOICES,
-        error_messages=_refusal(f"a year from {MIN_YEAR} to {MAX_YEAR}"),
+        error_messages=_refusal(lazy(_year_refusal, str)()),
     )
     effectiveness = django_filters.MultipleChoiceFilter(
         label=_("Effectiveness"),
         choices=_EFFECTIVENESS_CHOICES,
-        error_messages=_refusal("an effectiveness rating"),
+        error_messages=_refusal(
+            _(
+                "“%(value)s” is not an effectiveness rating; it was left out. "
+                "Choose from the list beside the results."
+            )
+        ),
     )
     written_in = django_filters.MultipleChoiceFilter(
         label=_("Written in"),
@@ -96,7 +113,14 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         label=_("Incident active on or before"), widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=list(SORTS.items()), error_messages=_refusal("a sort order")
+        label=_("Sort by"),
+        choices=list(SORTS.items()),
+        error_messages=_refusal(
+            _(
+                "“%(value)s” is not a sort order; it was left out. "
+                "Choose from the list beside the results."
+            )
+        ),
     )
 
     class Meta:

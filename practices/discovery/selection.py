@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
 from practices.discovery.search import case_search, newest_matches
@@ -26,23 +27,23 @@ from practices.discovery.search import case_search, newest_matches
 # The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
 # facet: they are written by people and may name things only some readers may read.
 TAXONOMY_FACETS: dict[str, str] = {
-    "disarm-red": "DISARM Red",
+    "disarm-red": "DISARM Red",  # the framework's own names, as published
     "disarm-blue": "DISARM Blue",
-    "country": "Country",
-    "language": "Language",
-    "platform": "Platform",
-    "theme": "Theme",
-    "threat-actor": "Threat actor",
-    "region": "Region",
+    "country": _("Country"),
+    "language": _("Language"),
+    "platform": _("Platform"),
+    "theme": _("Theme"),
+    "threat-actor": _("Threat actor"),
+    "region": _("Region"),
 }
 DISARM = ("disarm-red", "disarm-blue")
 LEGACY_TAG_PARAMS = ("region", "country")
 
 SORT_RELEVANCE, SORT_NEWEST, SORT_INCIDENT = "relevance", "newest", "incident"
 SORTS = {
-    SORT_RELEVANCE: "Relevance",
-    SORT_NEWEST: "Newest first",
-    SORT_INCIDENT: "Incident date, latest first",
+    SORT_RELEVANCE: _("Relevance"),
+    SORT_NEWEST: _("Newest first"),
+    SORT_INCIDENT: _("Incident date, latest first"),
 }
 TLPS = [value for value, _ in CaseStudy.TLP.choices if value != CaseStudy.TLP.RED]
 EFFECTIVENESS = [value for value, _ in CaseStudy.Effectiveness.choices]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from practices.discovery.browse import (
     COUNT_CAP,
@@ -112,9 +113,11 @@ def case_terms(request: HttpRequest) -> HttpResponse:
             request,
             "practices/discovery/term_search.html",
             {
-                "error": "There is no such vocabulary to search. Go back to the results and "
-                "use the search box under one of the filters.",
-                "title": "term",
+                "error": _(
+                    "There is no such vocabulary to search. Go back to the results and "
+                    "use the search box under one of the filters."
+                ),
+                "title": _("term"),
                 "terms": [],
             },
             status=400,
@@ -145,7 +148,7 @@ def case_terms(request: HttpRequest) -> HttpResponse:
         {
             "terms": found,
             "text": text,
-            "title": TAXONOMY_FACETS.get(slug, "Keyword"),
+            "title": TAXONOMY_FACETS.get(slug, _("Keyword")),
             "back": reverse("practices:case-list") + "?" + selection.query(),
         },
     )

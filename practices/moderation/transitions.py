@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from practices.audit.models import AuditEvent
@@ -118,6 +119,37 @@ def allowed(actor: User, case_study: CaseStudy, name: str) -> bool:
     return case_study.status in transition.sources and has_role(actor, case_study, transition.role)
 
 
+# Whole sentences per transition, so that each language can word them its own way: who may make
+# the transition, why the case's status refuses it, and the missing comment.
+REFUSALS = {
+    "submit": {
+        "role": _("Only a member of the originating organisation can submit this case."),
+        "status": _("This case is %(status)s now, so it cannot be submitted.%(last)s"),
+    },
+    "request_changes": {
+        "role": _("Only a moderator from another organisation can return this case for changes."),
+        "status": _("This case is %(status)s now, so it cannot be returned for changes.%(last)s"),
+        "comment": _("Say why the case is returned for changes: a comment is required."),
+    },
+    "publish": {
+        "role": _("Only a moderator from another organisation can publish this case."),
+        "status": _("This case is %(status)s now, so it cannot be published.%(last)s"),
+    },
+    "reject": {
+        "role": _("Only a moderator from another organisation can reject this case."),
+        "status": _("This case is %(status)s now, so it cannot be rejected.%(last)s"),
+        "comment": _("Say why the case is rejected: a comment is required."),
+    },
+    "withdraw": {
+        "role": _(
+            "Only an admin of the originating organisation or a moderator can withdraw this case."
+        ),
+        "status": _("This case is %(status)s now, so it cannot be withdrawn.%(last)s"),
+        "comment": _("Say why the case is withdrawn: a comment is required."),
+    },
+}
+
+
 def approvals_needed(case_study: CaseStudy) -> int:
     return max(1, settings.MODERATION_APPROVALS.get(case_study.tlp, 1))
 
@@ -132,24 +164,31 @@ def _last_change(case_study: CaseStudy) -> str:
     if event is None or event.actor is None:
         return ""
     status = event.get_to_status_display().lower()
-    return f" {event.actor} made it {status} {timesince(event.created_at)} ago."
+    made = _("%(person)s made it %(status)s %(time)s ago.") % {
+        "person": event.actor,
+        "status": status,
+        "time": timesince(event.created_at),
+    }
+    return f" {made}"
 
 
 def _check(actor: User, case_study: CaseStudy, transition: Transition, comment: str) -> None:
     if not has_role(actor, case_study, transition.role):
         if transition.role is Role.MODERATOR and actor.is_moderator:
             raise TransitionRefused(
-                "You cannot moderate a case from your own organisation; "
-                "another moderator must review it."
+                _(
+                    "You cannot moderate a case from your own organisation; "
+                    "another moderator must review it."
+                )
             )
-        raise TransitionRefused(f"Only {transition.role.value} can make a case {transition.verb}.")
+        raise TransitionRefused(REFUSALS[transition.name]["role"])
     if case_study.status not in transition.sources:
         raise TransitionRefused(
-            f"This case is {case_study.get_status_display().lower()} now, so it cannot be "
-            f"{transition.verb}.{_last_change(case_study)}"
+            REFUSALS[transition.name]["status"]
+            % {"status": case_study.get_status_display().lower(), "last": _last_change(case_study)}
         )
     if transition.needs_comment and not comment.strip():
-        raise TransitionRefused(f"Say why the case is {transition.verb}: a comment is required.")
+        raise TransitionRefused(REFUSALS[transition.name]["comment"])
 
 
 def _move(

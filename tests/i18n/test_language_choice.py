@@ -245,3 +245,12 @@ def test_language_of_a_person_without_preference_is_the_default(db):
 
     assert language_of(User(language="")) == settings.LANGUAGE_CODE
     assert language_of(User(language="ko")) == "ko"
+
+
+def test_the_switcher_names_each_language_in_itself_whatever_the_page_language():
+    from django.test import Client
+
+    page = Client().get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    for endonym in ("English", "Français", "日本語", "한국어"):
+        assert f">{endonym}</option>" in page
+    assert ">Anglais</option>" not in page
