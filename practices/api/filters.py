@@ -81,7 +81,11 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
     # The browse page's words and facets (practices.discovery), so that this list agrees with
     # the counts of /api/v1/cases/facets/. Declared filters need no entry in Meta.fields.
     q = django_filters.CharFilter(
-        method="filter_text", label='Words, "exact phrase", OR, -exclude (no relevance order)'
+        method="filter_text",
+        label=(
+            'Words, "exact phrase", OR, -exclude (no relevance order); a search keeps its '
+            "2,000 most recently published matches, and the other filters narrow within them"
+        ),
     )
     year = django_filters.MultipleChoiceFilter(
         method="filter_facet",

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
@@ -141,7 +142,8 @@ AGGREGATE_TIMEOUT = 10 * 60
 
 def _published_aggregate() -> dict[str, list[tuple]]:
     """Term and scalar counts of every published case, per TLP (cached; see the docstring)."""
-    key = f"practices:facets:published:{last_seq()}"
+    # The database's name too: two deployments may share one cache.
+    key = f"practices:facets:published:{connection.settings_dict['NAME']}:{last_seq()}"
     aggregate = cache.get(key)
     if aggregate is None:
         published = CaseStudy.objects.published()

@@ -256,7 +256,10 @@ def newest_matches(found: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
     that choosing it gives.
     """
     newest = found.order_by("-published_at", "-pk")  # case_study_published_newest's order
-    return found.filter(pk__in=list(newest.values_list("pk", flat=True)[:NEWEST_MATCHES]))
+    ids = list(newest.values_list("pk", flat=True)[: NEWEST_MATCHES + 1])
+    kept = found.filter(pk__in=ids[:NEWEST_MATCHES])
+    kept.cut = len(ids) > NEWEST_MATCHES  # older matches were left out (the page says so)
+    return kept
 
 
 def _ordered(queryset: QuerySet[CaseStudy], *, ranked: bool) -> QuerySet[CaseStudy]:

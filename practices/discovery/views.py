@@ -70,6 +70,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "capped": getattr(paginator, "capped", False),
             "count_cap": COUNT_CAP,
             "newest_matches": NEWEST_MATCHES,
+            "search_cut": getattr(filterset.searched, "cut", False),
             "facets": facets,
             "chips": chips,
             "suggestions": suggestions,
