@@ -3,7 +3,8 @@
 What is searched
 ----------------
 Each case has one ``CaseSearchDocument``: weight A the title, keywords and the labels and codes
-of its terms (with their taxonomy's name, so ``disarm`` or ``Japan`` find tagged cases), B the
+of its terms (with their taxonomy's name, so ``disarm`` or ``Japan`` find tagged cases, and
+their names in the interface languages, so ``Japon`` or ``日本`` do too), B the
 summary, lessons and recommendations, C the incident, response and outcome. Never the
 organisation's name. The document is rebuilt inside every transaction that changes those
 words: cases call ``case_change_record`` at the end of each write and vocabularies call
@@ -33,15 +34,18 @@ import html
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from practices.cases.models import CaseStudy
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
+from practices.vocabularies.models import Term as VocabularyTerm
 
 CONFIG = "english"
 FTS_TABLE = "practices_casesearch_fts"
@@ -68,7 +72,7 @@ def _texts(case_study: CaseStudy) -> dict[str, str]:
     terms = list(case_study.terms.all())
     heading = [case_study.title]
     for term in terms:
-        heading += [term.label, term.code, term.taxonomy.name]
+        heading += [term.label, term.code, term.taxonomy.name, *_translated_labels(term)]
     return {
         "heading": "\n".join(part for part in heading if part),
         "body": "\n".join(
@@ -78,6 +82,16 @@ def _texts(case_study: CaseStudy) -> dict[str, str]:
             filter(None, [case_study.incident, case_study.response, case_study.outcome])
         ),
     }
+
+
+def _translated_labels(term: VocabularyTerm) -> list[str]:
+    """The term's name in each interface language ("Japon", "日本", "일본"), so that a reader
+    finds tagged cases in their own language as well as by the English label and code."""
+    labels = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels.add(term.display_label)
+    return sorted(labels - {term.label})
 
 
 def search_index_update(case_ids: Iterable[int]) -> int:

@@ -195,3 +195,9 @@ def test_the_facet_term_search_finds_terms_by_their_name_in_the_readers_language
     assert [t["label"] for t in found.context["terms"]] == ["日本"]
     assert [t["label"] for t in english.context["terms"]] == ["日本"]
     assert [t["label"] for t in theme.context["terms"]] == ["公衆衛生"]
+
+
+def test_search_finds_a_case_by_its_terms_names_in_each_interface_language(tagged):
+    for text in ("Japon", "日本", "일본", "Catastrophes"):
+        found = case_search(CaseStudy.objects.all(), text)
+        assert list(found) == [tagged], text
