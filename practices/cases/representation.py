@@ -1,6 +1,9 @@
 """How a case is shown to a reader outside the pages: the API and webhook payloads use this one
 representation, so a webhook carries the case exactly as ``GET /api/v1/cases/<uuid>/`` shows it
-to that organisation. Output follows the queryset's anonymisation decision."""
+to that organisation. Output follows the queryset's anonymisation decision.
+
+These serializers describe the output (the OpenAPI schema); ``practices.cases.rendering``
+produces it without their per-field machinery, and a test keeps the two identical."""
 
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ class AttachmentOutSerializer(serializers.Serializer):
     )
 
 
+# Changing this docstring changes the schema (it is the component's description).
 class CaseStudySerializer(serializers.ModelSerializer):
     """A case as the requester may see it. Expects ``for_reader`` rows with prefetches."""
 

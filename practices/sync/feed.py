@@ -100,8 +100,8 @@ class FeedPage:
 def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
     """Entries after ``after`` for this actor, folded per case, in a constant number of queries.
 
-    ``readable`` is the queryset of cases the actor may read, already shaped for output
-    (``CaseStudy.objects.for_reader(actor)`` plus prefetches).
+    ``readable`` is the queryset of cases the actor may read, anonymisation decided
+    (``CaseStudy.objects.for_reader(actor)``); the caller renders the cases.
     """
     entries = list(
         CaseChange.objects.filter(seq__gt=after)

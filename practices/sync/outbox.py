@@ -5,25 +5,22 @@ See ``practices.sync.webhooks`` for what is sent and how it is signed.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.authentication import OrganisationActor
 from accounts.models import Organisation
-from practices.cases.models import Attachment, CaseStudy
-from practices.cases.representation import CaseStudySerializer
+from practices.cases.models import CaseStudy
+from practices.cases.rendering import Links, case_render, relations_load, shows_recipients
 from practices.sync.models import CaseChange, WebhookEndpoint, WebhookEvent
 from practices.sync.tasks import webhook_events_enqueue
-from practices.vocabularies.models import Term
 
 # One logger for the webhook machinery, named as before the move into rooms (alerts use it).
 logger = logging.getLogger("practices.webhooks")
@@ -49,15 +46,9 @@ def _case_as_seen(change: CaseChange, organisations: dict[int, Organisation]) ->
                 pk=OuterRef("pk"), originator_visible=True
             )
         )
-    # The prefetches of api.views.readable_cases: everything the serializer touches.
+    # Its relations are loaded once by rendering.relations_load, for every organisation.
     return (
         CaseStudy.objects.select_related("organisation")
-        .prefetch_related(
-            Prefetch("terms", queryset=Term.objects.select_related("taxonomy")),
-            "references",
-            "recipients",
-            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
-        )
         .annotate(**annotations)
         .filter(pk=change.case_study_id)
         .first()
@@ -115,11 +106,6 @@ def _event_type(case: CaseStudy | None, before: _Before, organisation_id: int) -
     return None
 
 
-def _jsonable(data) -> dict:
-    # The API's own encoder (UUIDs, dates, decimals), so the payload reads like the API.
-    return json.loads(json.dumps(data, cls=JSONEncoder))
-
-
 def outbox_record(change: CaseChange) -> list[WebhookEvent]:
     """Write this change's webhook events, one per interested endpoint, in the change's transaction.
 
@@ -149,6 +135,9 @@ def outbox_record(change: CaseChange) -> list[WebhookEvent]:
     before = _before(change)
     occurred_at = serializers.DateTimeField().to_representation(change.created_at)
     now = timezone.now()
+    # Loaded once for every organisation; each gets the case as the API shows it to them.
+    relations = relations_load([case.pk], recipients=True) if case is not None else None
+    links = Links()
     views: dict[int, dict] = {}
     events = []
     for endpoint in endpoints:
@@ -162,8 +151,8 @@ def outbox_record(change: CaseChange) -> list[WebhookEvent]:
             if organisation_id not in views:
                 case.originator_visible = getattr(case, f"named_{organisation_id}")
                 actor = OrganisationActor(organisations[organisation_id])
-                views[organisation_id] = _jsonable(
-                    CaseStudySerializer(case, context={"actor": actor}).data
+                views[organisation_id] = case_render(
+                    case, relations, links=links, show_recipients=shows_recipients(actor, case)
                 )
             view = views[organisation_id]
         event_uuid = uuid.uuid4()
