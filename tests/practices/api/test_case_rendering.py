@@ -15,7 +15,7 @@ from practices.cases.rendering import cases_render
 from practices.cases.representation import CaseStudySerializer
 from practices.models import Attachment, CaseStudy, Term
 from tests.factories import UserFactory
-from tests.practices.api.test_api_queries import populate, terms  # noqa: F401
+from tests.practices.api.pages import populate
 
 
 def _serialized(cases, actor, request) -> str:
@@ -50,7 +50,7 @@ def readers(org, other_org, member, moderator):
 
 @pytest.mark.parametrize("with_request", [True, False], ids=["api", "webhook"])
 @pytest.mark.parametrize("who", ["member", "token", "recipient", "moderator"])
-def test_rendering_matches_the_serializer(org, other_org, terms, readers, who, with_request):  # noqa: F811
+def test_rendering_matches_the_serializer(org, other_org, terms, readers, who, with_request):
     terms[0].translations = {"fr": "Traduit", "ja": "翻訳"}  # labels stay English in the API
     terms[0].save()
     cases = populate(12, org=org, other_org=other_org, terms=terms, extras=2)
