@@ -124,7 +124,9 @@ def _datetime(value: datetime.datetime | None, zone) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _originator(case: CaseStudy) -> dict:
+def originator_render(case: CaseStudy) -> dict:
+    """Who wrote the case, or only its region when the reader may not learn it (the queryset's
+    ``originator_visible``)."""
     organisation = case.organisation
     if getattr(case, "originator_visible", False):
         return {
@@ -156,7 +158,7 @@ def case_render(
     out = {"uuid": case_uuid, "url": links.case(case_uuid), "version": case.version}
     for name in _TEXT_BEFORE_ORIGINATOR:
         out[name] = getattr(case, name)
-    out["originator"] = _originator(case)
+    out["originator"] = originator_render(case)
     for name in _TEXT_AFTER_ORIGINATOR:
         out[name] = getattr(case, name)
     out["incident_start"] = _date(case.incident_start)

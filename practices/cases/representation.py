@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from portal.api import StrictJSONTypesMixin
 from practices.cases.models import CaseStudy
-from practices.cases.querysets import actor_moderates, actor_owns
+from practices.cases.rendering import originator_render, shows_recipients
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION
 from practices.vocabularies.models import Term
 
@@ -94,24 +94,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OriginatorSerializer)
     def get_originator(self, case: CaseStudy) -> dict:
-        organisation = case.organisation
-        if getattr(case, "originator_visible", False):
-            return {
-                "anonymised": False,
-                "name": organisation.name,
-                "short_name": organisation.short_name,
-                "slug": organisation.slug,
-                "country": organisation.country.code or None,
-                "region": organisation.region,
-            }
-        return {
-            "anonymised": True,
-            "name": None,
-            "short_name": None,
-            "slug": None,
-            "country": None,
-            "region": organisation.region,
-        }
+        return originator_render(case)
 
     def _terms(self, case: CaseStudy) -> list[Term]:
         return list(case.terms.all())
@@ -130,9 +113,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_recipients(self, case: CaseStudy) -> list[str] | None:
-        # Only the originator and moderators learn whom else a case went to.
-        actor = self.context["actor"]
-        if actor_owns(actor, case) or actor_moderates(actor):
+        if shows_recipients(self.context["actor"], case):
             return [o.slug for o in case.recipients.all()]
         return None
 
