@@ -219,7 +219,8 @@ def _paragraph(rng: random.Random, language: str, sentences: int, pool=None) -> 
 
 
 def case_texts(rng: random.Random) -> dict[str, str]:
-    """The narrative fields of one case, in one language (English most often)."""
+    """The narrative fields of one case, in one language (English most often), and that
+    language's ISO 639-1 code under ``language``."""
     language = rng.choices(LANGUAGES, weights=LANGUAGE_WEIGHTS)[0]
     if language == "en":
         title = (
@@ -229,6 +230,7 @@ def case_texts(rng: random.Random) -> dict[str, str]:
     else:
         title = _paragraph(rng, language, 1).rstrip("。.")
     return {
+        "language": language,
         "title": title[:200],
         "summary": _paragraph(rng, language, rng.randint(2, 3)),
         "incident": _paragraph(rng, language, rng.randint(4, 12)),

@@ -189,7 +189,7 @@ def seed(count: int) -> int:
             "attribution_confidence, audiences, incident_start, incident_end, response, "
             "responders, resources, outcome, effectiveness, evidence, lessons, recommendations, "
             "tlp, attribution_mode, submission_round, created_at, updated_at, submitted_at, "
-            "published_at"
+            "published_at, language, summary_translation, summary_translation_language"
         )
         links, recipients = [], []
         with raw.copy(f"COPY practices_casestudy ({case_columns}) FROM STDIN") as copy:
@@ -232,6 +232,9 @@ def seed(count: int) -> int:
                         published,
                         created if status != "draft" else None,
                         published if status in ("published", "withdrawn") else None,
+                        texts["language"],
+                        "",
+                        "",
                     )
                 )
                 chosen: set[int] = set()
