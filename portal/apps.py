@@ -8,5 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the OpenAPI description of our Bearer token authentication and the
-        # deployment checks (``check --deploy``).
-        from portal import api_schema, checks  # noqa: F401
+        # deployment checks (``check --deploy``), and the ``__any`` lookup.
+        from portal import api_schema, checks, lookups  # noqa: F401
+
+        lookups.register()

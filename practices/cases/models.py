@@ -224,12 +224,21 @@ class CaseStudy(models.Model):
             models.Index(fields=["status", "published_at"]),
             # The browse page's order over published cases (newest first), exactly as it sorts,
             # so that its LIMIT walks this index and stops early instead of sorting every
-            # visible case. (Published cases always have ``published_at``.)
+            # visible case. (Published cases always have ``published_at``.) With the TLP and
+            # owner in it, the visibility check of the walk reads the index alone.
             models.Index(
                 F("published_at").desc(),
                 F("id").desc(),
                 condition=Q(status="published"),
+                include=["tlp", "organisation"],
                 name="case_study_published_newest",
+            ),
+            # Everything visible_to and the newest-first order read of a case, by id: a search
+            # that matches thousands of documents checks each one here, not in the wide row.
+            models.Index(
+                fields=["id"],
+                include=["status", "tlp", "organisation", "published_at"],
+                name="case_study_visibility_by_id",
             ),
             # The API list's order (and its cursor's): newest created first.
             models.Index(F("created_at").desc(), F("id").desc(), name="case_study_created_newest"),

@@ -22,7 +22,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
-from practices.discovery.search import case_search, newest_matches
+from practices.discovery.search import search_matches
 
 # The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
 # facet: they are written by people and may name things only some readers may read.
@@ -131,10 +131,10 @@ class Selection:
     def search(self, queryset: QuerySet[CaseStudy], *, reader=None) -> QuerySet[CaseStudy]:
         """The text part alone (it decides relevance, and on PostgreSQL whether typos are
         tried), so that it runs once however many facet variants are built on it; a broad
-        search keeps its newest matches (``search.newest_matches``)."""
+        search keeps its newest matches (``search.search_matches``)."""
         if not self.text:
             return queryset
-        return newest_matches(case_search(queryset, self.text, reader=reader))
+        return search_matches(queryset, self.text, reader=reader)
 
     def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
         """Every filter except the text and except family ``without``."""

@@ -50,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
     facets = case_facets(filterset)
     for facet in facets:
-        for value in facet.values:
+        for value in facet.top + facet.rest:  # the values written out (not the unlisted)
             changed = (selection.removing if value.selected else selection.adding)(
                 value.name, value.value
             )

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from practices.cases.markdown import render_markdown
 
@@ -29,3 +32,32 @@ def originator(case_study):
         "organisation": case_study.organisation,
         "anonymised": case_study.is_anonymised,
     }
+
+
+@register.simple_tag
+def facet_values(values) -> SafeString:
+    """The list items of facet values (``practices.discovery.facets.FacetValue``).
+
+    Written here rather than as an included template: the browse page writes several hundred
+    of them, and a template include per value took a third of its rendering time.
+    """
+    chosen = format_html(
+        '<span class="visually-hidden">{}</span>', gettext(" (chosen; select to remove)")
+    )
+    return format_html_join(
+        "",
+        '<li><a class="facet-value{}" href="{}"><span class="facet-check" aria-hidden="true">'
+        '{}</span> <span class="facet-label">{}</span> <span class="facet-count">{}</span>{}'
+        "</a></li>",
+        (
+            (
+                " is-selected" if value.selected else "",
+                value.href,
+                "☑" if value.selected else "☐",
+                value.label,
+                value.count,
+                chosen if value.selected else "",
+            )
+            for value in values
+        ),
+    )

@@ -78,3 +78,20 @@ def test_the_feed_reads_its_entries_by_sequence(readers):
     shown = plan(CaseChange.objects.filter(seq__gt=0).order_by("seq").values("seq")[:101])
     assert "Seq Scan" not in shown, shown
     assert CaseStudy.objects.count() == 7
+
+
+@pytest.mark.parametrize("who", ["visitor", "member"])
+def test_a_search_walks_the_newest_published_cases_for_its_matches(readers, who, settings):
+    # search._relevance_order's first query: the newest matches of a common word, in the
+    # order of case_study_published_newest, so the walk stops at NEWEST_MATCHES.
+    from practices.discovery.search import NEWEST_MATCHES, case_search, search_index_rebuild
+
+    settings.PUBLIC_VIEW_ENABLED = True
+    search_index_rebuild()
+    filterset = CaseStudyFilterSet.for_reader(QueryDict(""), actor=readers[who])
+    found = case_search(filterset.qs, "case", reader=readers[who])
+    newest = found.order_by("-published_at", "-pk").values_list("pk", flat=True)
+    shown = plan(newest[: NEWEST_MATCHES + 1])
+    assert not CASE_SEQ_SCAN.search(shown), shown
+    assert not SORT.search(shown), shown
+    assert "case_study_published_newest" in shown, shown

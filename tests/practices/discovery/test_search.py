@@ -291,7 +291,8 @@ def test_a_broad_search_keeps_its_newest_matches_by_relevance(
     found = case_search(CaseStudy.objects.visible_to(member), "drone")
     assert found[0].title == "Drone drone drone"  # the best match overall
     monkeypatch.setattr(search, "NEWEST_MATCHES", 2)
-    kept = search.newest_matches(found)
+    kept = search.search_matches(CaseStudy.objects.visible_to(member), "drone", reader=member)
+    assert kept.cut
     assert sorted(c.title for c in kept) == ["Harbour fire", "Port strike"]
     assert [c.search_rank for c in kept] == sorted((c.search_rank for c in kept), reverse=True)
 
@@ -301,3 +302,65 @@ def test_common_words_such_as_the_and_about_do_not_stop_a_match(library, member)
     # words around them still have to match.
     assert found(member, "claims about the elections") == ["Ballot rumours"]
     assert found(member, "claims about the harbour") == []
+
+
+# --- The cached matches of a search ------------------------------------------------------------
+
+
+def _matches(actor, text: str) -> list[str]:
+    from practices.discovery.search import search_matches
+
+    cases = search_matches(CaseStudy.objects.visible_to(actor), text, reader=actor)
+    return list(cases.values_list("title", flat=True))
+
+
+def test_a_repeated_search_reuses_its_matches_and_a_new_case_shows_at_once(
+    library,
+    outsider,
+    moderator,
+    member,
+):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        assert _matches(member, "referendum") == ["Forged letters"]
+    with CaptureQueriesContext(connection) as again:
+        assert _matches(member, "referendum") == ["Forged letters"]
+    assert len(again) < len(first)  # the matching ran once
+    # Every case write takes a new feed number, which is part of the key: no stale answer.
+    published_case(outsider, moderator, title="Referendum posters")
+    assert sorted(_matches(member, "referendum")) == ["Forged letters", "Referendum posters"]
+
+
+def test_cached_matches_never_serve_another_reader(library, outsider, moderator, member):
+    # An AMBER case naming only the member's organisation: found by them, cached, and still
+    # not found by a member of a third organisation or a visitor asking the same words.
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.factories import UserFactory
+
+    published_case(
+        outsider,
+        moderator,
+        title="Quiet harbour",
+        tlp=CaseStudy.TLP.AMBER,
+        recipients=[member.organisation],
+    )
+    third = UserFactory(organisation=OrganisationFactory())
+    assert "Quiet harbour" in _matches(member, "harbour")
+    assert "Quiet harbour" not in _matches(third, "harbour")
+    assert "Quiet harbour" not in _matches(AnonymousUser(), "harbour")
+    assert "Quiet harbour" in _matches(member, "harbour")
+
+
+def test_a_case_that_becomes_invisible_leaves_cached_matches(library, outsider, moderator, member):
+    quiet = published_case(
+        outsider,
+        moderator,
+        title="Quiet harbour",
+        tlp=CaseStudy.TLP.AMBER,
+        recipients=[member.organisation],
+    )
+    assert "Quiet harbour" in _matches(member, "harbour")
+    revise(quiet, author=outsider, moderator=moderator, recipients=[OrganisationFactory()])
+    assert "Quiet harbour" not in _matches(member, "harbour")
