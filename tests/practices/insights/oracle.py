@@ -70,8 +70,10 @@ def matches(case: CaseStudy, filters: dict[str, list[str]]) -> bool:
     return True
 
 
-def matching(actor, query: str, **chosen: list[str]) -> list[CaseStudy]:
+def matching(actor, query: str, *, without: tuple[str, ...] = (), **chosen) -> list[CaseStudy]:
     """The readable cases of ``query`` with each family of ``chosen`` set to those values
-    (``chosen={"disarm-red": ["T0086"]}``: the query's own DISARM Red choice replaced)."""
+    (``chosen={"disarm-red": ["T0086"]}``: the query's own DISARM Red choice replaced) and
+    the families ``without`` left out."""
     filters = {**parse(query), **chosen}
+    filters = {family: values for family, values in filters.items() if family not in without}
     return [case for case in readable(actor) if matches(case, filters)]
