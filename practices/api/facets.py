@@ -45,6 +45,42 @@ class FacetCountsSerializer(serializers.Serializer):
 
 
 _MANY = {"many": True, "explode": True}
+# The browse page's search and filters, as the facet counts, the matrix and "what worked" take them.
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", str, description='Words, "exact phrase", OR, -exclude'),
+    OpenApiParameter("tag", str, description='"taxonomy:code", e.g. disarm-red:T0086', **_MANY),
+    OpenApiParameter("tlp", str, enum=["clear", "green", "amber", "amber_strict"], **_MANY),
+    OpenApiParameter(
+        "year",
+        {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1900, "maximum": 2100},
+        },
+        description="Year the incident started",
+        explode=True,
+    ),
+    OpenApiParameter(
+        "effectiveness",
+        str,
+        enum=[
+            "not_assessed",
+            "ineffective",
+            "partly_effective",
+            "effective",
+            "highly_effective",
+        ],
+        **_MANY,
+    ),
+    OpenApiParameter(
+        "written_in",
+        str,
+        enum=sorted(iso639_1_codes()),
+        description="Language the case is written in (ISO 639-1), e.g. ja",
+        **_MANY,
+    ),
+    OpenApiParameter("period_from", OpenApiTypes.DATE, description="Incident active on or after"),
+    OpenApiParameter("period_to", OpenApiTypes.DATE, description="Incident active on or before"),
+]
 
 
 @extend_schema(tags=["cases"])
@@ -53,47 +89,7 @@ class CaseFacetsView(APIView):
 
     @extend_schema(
         operation_id="cases_facets",
-        parameters=[
-            OpenApiParameter("q", str, description='Words, "exact phrase", OR, -exclude'),
-            OpenApiParameter(
-                "tag", str, description='"taxonomy:code", e.g. disarm-red:T0086', **_MANY
-            ),
-            OpenApiParameter("tlp", str, enum=["clear", "green", "amber", "amber_strict"], **_MANY),
-            OpenApiParameter(
-                "year",
-                {
-                    "type": "array",
-                    "items": {"type": "integer", "minimum": 1900, "maximum": 2100},
-                },
-                description="Year the incident started",
-                explode=True,
-            ),
-            OpenApiParameter(
-                "effectiveness",
-                str,
-                enum=[
-                    "not_assessed",
-                    "ineffective",
-                    "partly_effective",
-                    "effective",
-                    "highly_effective",
-                ],
-                **_MANY,
-            ),
-            OpenApiParameter(
-                "written_in",
-                str,
-                enum=sorted(iso639_1_codes()),
-                description="Language the case is written in (ISO 639-1), e.g. ja",
-                **_MANY,
-            ),
-            OpenApiParameter(
-                "period_from", OpenApiTypes.DATE, description="Incident active on or after"
-            ),
-            OpenApiParameter(
-                "period_to", OpenApiTypes.DATE, description="Incident active on or before"
-            ),
-        ],
+        parameters=SEARCH_PARAMETERS,
         responses=FacetCountsSerializer,
     )
     def get(self, request):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from practices.api import cases, changes, facets, vocabularies
+from practices.api import cases, changes, facets, insights, vocabularies
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", cases.CaseStudyViewSet, basename="case")
@@ -12,5 +12,12 @@ router.register("taxonomies", vocabularies.TaxonomyViewSet, basename="taxonomy")
 urlpatterns = [
     path("changes/", changes.ChangeFeedView.as_view(), name="changes"),
     path("cases/facets/", facets.CaseFacetsView.as_view(), name="case-facets"),
+    path("matrix/", insights.MatrixView.as_view(), name="matrix"),
+    path("matrix/counters/", insights.CounterUseView.as_view(), name="matrix-counters"),
+    re_path(
+        r"^what-worked/(?P<taxonomy>[a-z-]{1,40})/(?P<code>[A-Za-z0-9._-]{1,64})/$",
+        insights.WhatWorkedView.as_view(),
+        name="what-worked",
+    ),
     *router.urls,
 ]

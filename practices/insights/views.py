@@ -1,0 +1,108 @@
+"""The DISARM matrix (Red and Blue views), its Navigator layer and "what worked against …":
+pages over the published cases the reader may see, following the browse page's search and
+filters (the same query string, so a search moves between them unchanged)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from practices.discovery.browse import COUNT_CAP, capped_count, filter_chips
+from practices.discovery.facets import selected_terms
+from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.views import sign_in_first
+from practices.insights import selectors
+from practices.insights.navigator import navigator_layer
+
+# State kept by the search form as hidden fields; "q" is the form's own field.
+_FORM_FIELDS = {"q"}
+
+
+def _page_context(filterset: CaseStudyFilterSet, *, without: str) -> dict:
+    """What every page here shows about the current search: its chips (each removable, staying
+    on this page), how many cases it counts (the family ``without`` left out) and the form."""
+    selection = filterset.selection
+    found = capped_count(filterset.filtered(without=without))
+    counted = selectors.leaving_out(selection, without)
+    return {
+        "filter": filterset,
+        "selection": selection,
+        "query": selection.query(),
+        "counted_query": counted.query(),
+        "chips": filter_chips(selection, selected_terms(selection)),
+        "hidden": [(k, v) for k, v in selection.pairs() if k not in _FORM_FIELDS],
+        "found": min(found, COUNT_CAP),
+        "capped": found > COUNT_CAP,
+        "count_cap": COUNT_CAP,
+    }
+
+
+def matrix_red(request: HttpRequest) -> HttpResponse:
+    """DISARM Red: tactics as columns in phase order, each technique with its number of
+    matching cases, linking to them."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    context = _page_context(filterset, without=selectors.RED)
+    context.update(matrix=selectors.disarm_matrix(filterset), view="red")
+    return render(request, "practices/insights/matrix.html", context)
+
+
+def matrix_blue(request: HttpRequest) -> HttpResponse:
+    """DISARM Blue: the counters the matching cases used, with how well they worked."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    context = _page_context(filterset, without=selectors.BLUE)
+    context.update(
+        groups=selectors.counter_use(filterset),
+        effectiveness=[selectors.effectiveness_label(v) for v in selectors.EFFECTIVENESS_ORDER],
+        view="blue",
+    )
+    return render(request, "practices/insights/matrix_blue.html", context)
+
+
+def matrix_navigator_layer(request: HttpRequest) -> HttpResponse:
+    """The matrix of the current search as a DISARM Navigator layer (a JSON download)."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    matrix = selectors.disarm_matrix(filterset)
+    chips = filter_chips(matrix.base, selected_terms(matrix.base))
+    browse = reverse("practices:case-list")
+    layer = navigator_layer(
+        matrix,
+        list_url=lambda query: request.build_absolute_uri(f"{browse}?{query}"),
+        search="; ".join(chip.label for chip in chips),
+        site=request.get_host(),
+    )
+    response = JsonResponse(layer, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = 'attachment; filename="disarm-navigator-layer.json"'
+    return response
+
+
+def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
+    """What worked against a technique (or theme, country, platform, threat actor, region):
+    the responses of the matching cases, by DISARM Blue counter."""
+    if response := sign_in_first(request):
+        return response
+    subject = selectors.subject_get(taxonomy, code)
+    if subject is None:
+        raise Http404("No such term.")
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    answer = selectors.what_worked(filterset, subject)
+    selection = filterset.selection
+    return render(
+        request,
+        "practices/insights/what_worked.html",
+        {
+            "answer": answer,
+            "subject": subject,
+            "taxonomy_name": selectors.SUBJECTS[taxonomy],
+            "selection": selection,
+            "query": selection.query(),
+            "chips": filter_chips(selection, selected_terms(selection)),
+            "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
+        },
+    )
