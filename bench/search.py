@@ -169,6 +169,8 @@ def seed(count: int) -> int:
     existing = CaseStudy.objects.filter(audiences=MARK).count()
     if existing >= count:
         print(f"seed: {existing} bench cases already there")
+        with transaction.atomic(), connection.cursor() as cursor:
+            feed_entries(cursor)
         return 0
     terms = _terms_by_taxonomy()
     # Frequent and rare terms, as in real tagging: a skewed draw over each taxonomy.
@@ -256,11 +258,52 @@ def seed(count: int) -> int:
         ) as copy:
             for row in recipients:
                 copy.write_row(row)
+        feed_entries(cursor)
     print(
         f"seed: {len(ids)} cases, {len(links)} terms, {len(recipients)} recipients "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return len(ids)
+
+
+def feed_entries(cursor) -> None:
+    """A change-feed entry for every case without one, set-based: what ``feed.backfill`` (run by
+    ``seed_demo``) does case by case, which took most of an hour at 100 000 cases."""
+    cursor.execute(
+        "INSERT INTO practices_feedcounter (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING"
+    )
+    cursor.execute(
+        """
+        WITH base AS (SELECT value FROM practices_feedcounter WHERE id = 1 FOR UPDATE),
+        missing AS (
+          SELECT c.id, c.uuid, c.organisation_id, c.status, c.tlp,
+                 row_number() OVER (ORDER BY c.id) AS n
+            FROM practices_casestudy c
+           WHERE NOT EXISTS (SELECT 1 FROM practices_casechange x WHERE x.case_study_id = c.id)
+        )
+        INSERT INTO practices_casechange
+               (seq, case_uuid, case_study_id, organisation_id, status, tlp, public_to_all,
+                deleted, created_at)
+        SELECT base.value + n, uuid, id, organisation_id, status, tlp,
+               status = 'published' AND tlp IN ('clear', 'green'), false, now()
+          FROM missing, base
+        """
+    )
+    cursor.execute(
+        "UPDATE practices_feedcounter SET value = (SELECT coalesce(max(seq), 0) "
+        "FROM practices_casechange) WHERE id = 1"
+    )
+    cursor.execute(
+        """
+        INSERT INTO practices_casechange_audience (casechange_id, organisation_id)
+        SELECT x.id, r.organisation_id
+          FROM practices_casechange x
+          JOIN practices_casestudy_recipients r ON r.casestudy_id = x.case_study_id
+         WHERE x.status = 'published' AND x.tlp IN ('amber', 'amber_strict')
+           AND NOT EXISTS (SELECT 1 FROM practices_casechange_audience a
+                            WHERE a.casechange_id = x.id)
+        """
+    )
 
 
 def index_missing() -> None:
@@ -602,7 +645,7 @@ def main() -> None:
     refuse_unless_bench_database()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    seed(options.cases)
+    seed(options.cases)  # after seed_demo: the bench cases' feed entries are written in bulk
     index_missing()
     if options.seed_only:
         return

@@ -81,21 +81,21 @@ def relations_load(case_ids: Sequence[int], *, recipients: bool) -> Relations:
         return loaded
     ids = list(case_ids)
     terms = (
-        CaseStudy.terms.through.objects.filter(casestudy_id__in=ids)
+        CaseStudy.terms.through.objects.filter(casestudy_id__any=ids)
         .order_by("term__taxonomy__position", "term__position", "term__code")
         .values_list("casestudy_id", "term__taxonomy__slug", "term__code", "term__label")
     )
     for case_id, taxonomy, code, label in terms:
         loaded.terms[case_id].append((taxonomy, code, label))
     references = (
-        Reference.objects.filter(case_study_id__in=ids)
+        Reference.objects.filter(case_study_id__any=ids)
         .order_by("position", "id")
         .values_list("case_study_id", "url", "title", "archive_url")
     )
     for case_id, url, title, archive_url in references:
         loaded.references[case_id].append({"url": url, "title": title, "archive_url": archive_url})
     attachments = (
-        Attachment.objects.filter(case_study_id__in=ids)
+        Attachment.objects.filter(case_study_id__any=ids)
         .order_by("uploaded_at", "id")
         .values_list("case_study_id", "uuid", "filename", "content_type", "size", "sha256")
     )
@@ -104,7 +104,7 @@ def relations_load(case_ids: Sequence[int], *, recipients: bool) -> Relations:
     if recipients:
         # Organisation's own ordering (by name), as ``case.recipients.all()`` gives it.
         for case_id, slug in (
-            CaseStudy.recipients.through.objects.filter(casestudy_id__in=ids)
+            CaseStudy.recipients.through.objects.filter(casestudy_id__any=ids)
             .order_by("organisation__name")
             .values_list("casestudy_id", "organisation__slug")
         ):

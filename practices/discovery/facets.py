@@ -161,8 +161,10 @@ AGGREGATE_TIMEOUT = 10 * 60
 
 def _published_aggregate() -> dict[str, list[tuple]]:
     """Term and scalar counts of every published case, per TLP (cached; see the docstring)."""
-    # The database's name too: two deployments may share one cache.
-    key = f"practices:facets:published:{connection.settings_dict['NAME']}:{last_seq()}"
+    # The database's address too: two deployments may share one cache.
+    database = connection.settings_dict
+    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    key = f"practices:facets:published:{where}:{last_seq()}"
     aggregate = cache.get(key)
     if aggregate is None:
         published = CaseStudy.objects.published()
@@ -198,7 +200,7 @@ class Split:
 
     @property
     def live_cases(self) -> QuerySet[CaseStudy]:
-        return CaseStudy.objects.filter(pk__in=self.live)
+        return CaseStudy.objects.filter(pk__any=self.live)
 
     @cached_property
     def aggregate(self) -> dict[str, list[tuple]]:

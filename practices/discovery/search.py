@@ -63,6 +63,7 @@ TYPO_NEAREST = 3  # words tried in place of a misspelt one
 NEWEST_MATCHES = 2000  # see search_matches
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 MATCHES_TIMEOUT = 5 * 60  # seconds a search's matches stay cached (see search_matches)
+MATCHES_VERSION = 1  # part of the cache key: change it with the cached value's shape or order
 BATCH = 500
 # Runs of Japanese kana, Chinese/Japanese ideographs and Korean Hangul (the same class as the
 # SQL function ``practices_cjk_bigrams`` of migration 0007).
@@ -292,23 +293,30 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     except EmptyResultSet:  # visible_to gave nothing: nothing to search
         return _kept(queryset.none(), [], cut=False)
     whole = sorted(CaseStudy.objects.tlps_published_to(reader) if reader is not None else [])
-    digest = hashlib.sha256(repr((sql, params, text, whole)).encode()).hexdigest()
-    key = f"practices:search:{connection.settings_dict['NAME']}:{last_seq()}:{digest}"
+    database = connection.settings_dict
+    # The database's address too, as two deployments may share one cache.
+    where = (database["HOST"], database["PORT"], database["NAME"])
+    digest = hashlib.sha256(repr((where, sql, params, text, whole)).encode()).hexdigest()
+    key = f"practices:search:{MATCHES_VERSION}:{last_seq()}:{digest}"
     cached = cache.get(key)
     if cached is None:
-        cached = _relevance_order(case_search(queryset, text, reader=reader))
-        cache.set(key, cached, MATCHES_TIMEOUT)
+        found = case_search(queryset, text, reader=reader)
+        if "search_rank" not in found.query.annotations:
+            # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like
+            # any search, since the request still counts as a search.
+            found = found.annotate(search_rank=Value(0.0, output_field=FloatField()))
+        cached = _relevance_order(found)
+        if not connection.in_atomic_block:
+            # Inside a transaction the search may see its own uncommitted writes, under a
+            # feed number that a rollback would hand to another writer.
+            cache.set(key, cached, MATCHES_TIMEOUT)
     ids, cut = cached
-    if ids is None:  # no words to search for: the queryset as it is
-        return queryset
     return _kept(queryset, ids, cut=cut)
 
 
-def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int] | None, bool]:
+def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
     """The ids of the newest ``NEWEST_MATCHES`` matches by relevance, then recency (published
-    first, latest first, as ``_ordered``); None if nothing was searched."""
-    if "search_rank" not in found.query.annotations:
-        return None, False
+    first, latest first, as ``_ordered``), and whether older matches were left out."""
     # First the newest matches alone, in case_study_published_newest's order, so that a common
     # word's walk stops at the bound; then the rank of those only. In one query PostgreSQL
     # computes the rank of every match before sorting (14 000 for "voter fraud"), and as a

@@ -22,6 +22,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
+from practices.discovery.query import parse
 from practices.discovery.search import search_matches
 
 # The taxonomies offered as facets, in the order the panel shows them. Free keywords are not a
@@ -89,6 +90,8 @@ class Selection:
             if data.get(name):
                 tag_values.append(f"{name}:{data[name]}")
         text = (data.get("q") or "").strip()
+        if not parse(text):  # nothing searchable ("!!!", "-x"): the page without a search
+            text = ""
         sort = data.get("sort") or ""
         if sort not in SORTS or (sort == SORT_RELEVANCE and not text):
             sort = ""

@@ -72,6 +72,11 @@ def navigator_layer(
 
 def _entries(cell: Cell, tactic: Cell, list_url: Callable[[str], str]) -> list[dict]:
     if not cell.count:
+        if any(child.count for child in cell.children):
+            # Unscored, but open, so that the Navigator shows its sub-techniques' scores.
+            return [
+                {"techniqueID": cell.code, "tactic": tactic.shortname, "showSubtechniques": True}
+            ]
         return []
     entry = {
         "techniqueID": cell.code,

@@ -93,6 +93,9 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
     filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     answer = selectors.what_worked(filterset, subject)
     selection = filterset.selection
+    # The filters the figures apply: not a DISARM Blue choice (the figures break down by
+    # counter) nor another value of the subject's own taxonomy (the subject replaces it).
+    applied = selectors.leaving_out(selection, selectors.BLUE, taxonomy)
     return render(
         request,
         "practices/insights/what_worked.html",
@@ -102,7 +105,7 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
             "taxonomy_name": selectors.SUBJECTS[taxonomy],
             "selection": selection,
             "query": selection.query(),
-            "chips": filter_chips(selection, selected_terms(selection)),
+            "chips": filter_chips(applied, selected_terms(applied)),
             "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
         },
     )

@@ -5,29 +5,42 @@ from django.db import migrations, models
 
 # The search document's vector kept in the row (compressed if need be) rather than moved to
 # the TOAST table: a search walking the newest cases tests the vector of each, and fetching it
-# from TOAST (an index lookup and two chunks per case) was most of a common word's cost. The
-# UPDATE rewrites the stored vectors under the new rule (a new value is stored afresh).
-VECTOR_IN_ROW = """
-    ALTER TABLE practices_casesearchdocument ALTER COLUMN vector SET STORAGE MAIN;
-    UPDATE practices_casesearchdocument SET vector = vector || ''::tsvector
-     WHERE vector IS NOT NULL;
-"""
-VECTOR_IN_TOAST = (
-    "ALTER TABLE practices_casesearchdocument ALTER COLUMN vector SET STORAGE EXTENDED;"
-)
+# from TOAST (an index lookup and two chunks per case) was most of a common word's cost. Stored
+# vectors are rewritten under the new rule (a new value is stored afresh), in batches that each
+# commit, so that no lock is held for the whole table (the migration is not atomic).
+BATCH = 2000
 
 
 def vector_in_row(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(VECTOR_IN_ROW)
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE practices_casesearchdocument ALTER COLUMN vector SET STORAGE MAIN"
+        )
+        cursor.execute(
+            "SELECT min(case_study_id), max(case_study_id) FROM practices_casesearchdocument"
+        )
+        low, high = cursor.fetchone()
+        if low is None:
+            return
+        for start in range(low, high + 1, BATCH):
+            cursor.execute(
+                "UPDATE practices_casesearchdocument SET vector = vector || ''::tsvector "
+                "WHERE case_study_id >= %s AND case_study_id < %s AND vector IS NOT NULL",
+                [start, start + BATCH],
+            )
 
 
 def vector_in_toast(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(VECTOR_IN_TOAST)
+        schema_editor.execute(
+            "ALTER TABLE practices_casesearchdocument ALTER COLUMN vector SET STORAGE EXTENDED"
+        )
 
 
 class Migration(migrations.Migration):
+    atomic = False  # see vector_in_row
     dependencies = [
         ("accounts", "0004_invitation_language_and_labels"),
         ("practices", "0012_api_order_index"),

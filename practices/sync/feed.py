@@ -106,7 +106,7 @@ def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
     entries = list(
         CaseChange.objects.filter(seq__gt=after)
         .order_by("seq")
-        .values_list("seq", "case_uuid")[: limit + 1]
+        .values_list("seq", "case_uuid", "case_study_id")[: limit + 1]
     )
     has_more = len(entries) > limit
     entries = entries[:limit]
@@ -114,9 +114,11 @@ def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
         return FeedPage(items=[], last_seq=after, has_more=False)
     last_seq = entries[-1][0]
     latest: dict = {}
-    for seq, case_uuid in entries:
+    for seq, case_uuid, _case_id in entries:
         latest[case_uuid] = seq  # folded: the last entry of each case in this page
-    readable_now = {c.uuid: c for c in readable.filter(uuid__in=list(latest))}
+    # By id, as one array parameter (a deleted case has none, and is unreadable anyway).
+    case_ids = list({case_id for _seq, _uuid, case_id in entries if case_id is not None})
+    readable_now = {c.uuid: c for c in readable.filter(pk__any=case_ids)}
     unreadable = [u for u in latest if u not in readable_now]
     organisation_id = getattr(getattr(actor, "organisation", None), "pk", None)
     seen_before = set()

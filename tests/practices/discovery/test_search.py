@@ -307,6 +307,25 @@ def test_common_words_such_as_the_and_about_do_not_stop_a_match(library, member)
 # --- The cached matches of a search ------------------------------------------------------------
 
 
+def test_a_query_without_searchable_words_is_the_page_without_a_search(library, member):
+    from django.http import QueryDict
+
+    from practices.discovery.filters import CaseStudyFilterSet
+
+    for text in ("!!!", "-elections"):
+        filterset = CaseStudyFilterSet.for_reader(QueryDict(f"q={text}"), actor=member)
+        assert filterset.selection.text == ""
+        assert not filterset.selection.narrows  # so the facets use the shared aggregate
+
+
+def test_a_search_of_only_ignored_words_is_still_bounded(library, member, monkeypatch):
+    from practices.discovery import search
+
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 2)
+    kept = search.search_matches(CaseStudy.objects.visible_to(member), "the", reader=member)
+    assert kept.count() <= 2
+
+
 def _matches(actor, text: str) -> list[str]:
     from practices.discovery.search import search_matches
 
@@ -314,6 +333,8 @@ def _matches(actor, text: str) -> list[str]:
     return list(cases.values_list("title", flat=True))
 
 
+# Outside a test transaction: inside one, search_matches does not cache.
+@pytest.mark.django_db(transaction=True)
 def test_a_repeated_search_reuses_its_matches_and_a_new_case_shows_at_once(
     library,
     outsider,
@@ -332,6 +353,8 @@ def test_a_repeated_search_reuses_its_matches_and_a_new_case_shows_at_once(
     assert sorted(_matches(member, "referendum")) == ["Forged letters", "Referendum posters"]
 
 
+# Outside a test transaction: inside one, search_matches does not cache.
+@pytest.mark.django_db(transaction=True)
 def test_cached_matches_never_serve_another_reader(library, outsider, moderator, member):
     # An AMBER case naming only the member's organisation: found by them, cached, and still
     # not found by a member of a third organisation or a visitor asking the same words.
@@ -353,6 +376,8 @@ def test_cached_matches_never_serve_another_reader(library, outsider, moderator,
     assert "Quiet harbour" in _matches(member, "harbour")
 
 
+# Outside a test transaction: inside one, search_matches does not cache.
+@pytest.mark.django_db(transaction=True)
 def test_a_case_that_becomes_invisible_leaves_cached_matches(library, outsider, moderator, member):
     quiet = published_case(
         outsider,

@@ -45,7 +45,8 @@ def assert_valid_layer(layer: dict) -> None:
     assert isinstance(layer["techniques"], list)
     for technique in layer["techniques"]:
         assert isinstance(technique["techniqueID"], str)
-        assert isinstance(technique["score"], int | float)
+        # score is optional in the format (an unscored entry only opens sub-techniques)
+        assert isinstance(technique.get("score", 0), int | float)
         assert isinstance(technique.get("comment", ""), str)
         assert isinstance(technique.get("tactic", ""), str)
         for link in technique.get("links", []):
@@ -75,9 +76,16 @@ def test_the_layer_scores_each_technique_as_the_matrix_counts_it(world, people, 
         for cell in [technique, *technique.children]
         if cell.count
     }
-    assert {t["techniqueID"]: t["score"] for t in layer["techniques"]} == expected
-    for technique in layer["techniques"]:
+    scored = [t for t in layer["techniques"] if "score" in t]
+    assert {t["techniqueID"]: t["score"] for t in scored} == expected
+    for technique in scored:
         assert technique["links"][0]["url"].startswith("http://testserver/cases/?")
+    # A technique without cases of its own is listed, unscored and open, only so that the
+    # Navigator shows the scores of its sub-techniques.
+    for technique in layer["techniques"]:
+        if "score" not in technique:
+            assert technique["showSubtechniques"] is True
+            assert any(code.startswith(technique["techniqueID"] + ".") for code in expected)
 
 
 def test_the_layer_carries_the_framework_and_its_attribution(world, member):
