@@ -45,3 +45,16 @@ class Gone(Http404, ObjectDoesNotExist):
 
 class SavedSearchRefused(PracticesError):
     """A saved search cannot be stored as asked (too many, bad name or query)."""
+
+
+class LinkRefused(PracticesError):
+    """Two cases cannot be linked (or unlinked) as asked; ``field`` names the input at fault
+    ("to_case", "kind"), or is "" for the request as a whole."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LinkExists(LinkRefused):
+    """The same link (cases and kind) exists already."""

@@ -18,6 +18,7 @@ from practices.cases.models import (
     _attachment_path,
 )
 from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
+from practices.insights.models import CaseLink
 from practices.moderation.models import Approval
 from practices.sync.models import (
     CaseChange,
@@ -34,6 +35,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "CaseChange",
+    "CaseLink",
     "CaseRevision",
     "CaseSearchDocument",
     "CaseStudy",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from practices.api import cases, changes, facets, insights, vocabularies
+from practices.api import cases, changes, facets, insights, links, vocabularies
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", cases.CaseStudyViewSet, basename="case")
@@ -12,6 +12,13 @@ router.register("taxonomies", vocabularies.TaxonomyViewSet, basename="taxonomy")
 urlpatterns = [
     path("changes/", changes.ChangeFeedView.as_view(), name="changes"),
     path("cases/facets/", facets.CaseFacetsView.as_view(), name="case-facets"),
+    path("cases/<uuid:uuid>/similar/", links.SimilarCasesView.as_view(), name="case-similar"),
+    path("cases/<uuid:uuid>/links/", links.CaseLinksView.as_view(), name="case-links"),
+    path(
+        "cases/<uuid:uuid>/links/<uuid:link_uuid>/",
+        links.CaseLinkDetailView.as_view(),
+        name="case-link",
+    ),
     path("matrix/", insights.MatrixView.as_view(), name="matrix"),
     path("matrix/counters/", insights.CounterUseView.as_view(), name="matrix-counters"),
     re_path(

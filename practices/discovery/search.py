@@ -507,6 +507,31 @@ def _sqlite_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[Case
     return _ordered(found, ranked=bool(ranked_terms))
 
 
+def case_words_rank(words: list[str]):
+    """How well each case's search document matches any of ``words``: an annotation, not a
+    filter (a case matching none of them ranks 0 or NULL), for ranking cases found otherwise
+    (``practices.insights.similar``). Higher is better on both databases; the scales differ
+    (``ts_rank_cd`` against negated ``bm25``), so compare ranks only with each other."""
+    terms = [Term(word) for word in dict.fromkeys(words) if word.strip()]
+    if connection.vendor == "postgresql":
+        tsqueries = [q for q in map(_tsquery, terms) if q is not None]
+        if not tsqueries:
+            return Value(0.0, output_field=FloatField())
+        combined = tsqueries[0]
+        for tsquery in tsqueries[1:]:
+            combined |= tsquery
+        return SearchRank(F("search_document__vector"), combined, cover_density=True)
+    spaced = [term for term in terms if not term.unspaced]
+    if not spaced:
+        return Value(0.0, output_field=FloatField())
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    sql = (
+        f"SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "  # noqa: S608
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid = {CaseStudy._meta.db_table}.id"
+    )
+    return _fts(sql, " OR ".join(_fts_phrase(t) for t in spaced), output_field=FloatField())
+
+
 # --- Snippets ----------------------------------------------------------------------------------
 
 SNIPPET_FIELDS = ("summary", "incident", "response", "outcome", "lessons", "recommendations")

@@ -7,6 +7,12 @@ from django.urls import path, re_path
 from practices.insights import views
 
 urlpatterns = [
+    path("cases/<uuid:uuid>/links/", views.case_link_create, name="case-link-create"),
+    path(
+        "cases/<uuid:uuid>/links/<uuid:link_uuid>/delete/",
+        views.case_link_delete,
+        name="case-link-delete",
+    ),
     path("matrix/", views.matrix_red, name="matrix"),
     path("matrix/blue/", views.matrix_blue, name="matrix-blue"),
     path("matrix/navigator-layer.json", views.matrix_navigator_layer, name="matrix-navigator"),

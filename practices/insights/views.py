@@ -4,15 +4,23 @@ filters (the same query string, so a search moves between them unchanged)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.permissions import member_required, two_factor_missing
+from practices.cases.querysets import actor_owns
+from practices.cases.selectors import case_study_get
 from practices.discovery.browse import COUNT_CAP, capped_count, filter_chips
 from practices.discovery.facets import selected_terms
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.views import sign_in_first
-from practices.insights import selectors
+from practices.exceptions import LinkRefused
+from practices.insights import links, selectors, services
 from practices.insights.navigator import navigator_layer
 
 # State kept by the search form as hidden fields; "q" is the form's own field.
@@ -109,3 +117,64 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
             "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
         },
     )
+
+
+# --- Case links --------------------------------------------------------------------------------
+
+
+def _refuse_without_two_factor(actor, case_study) -> None:
+    # Linking another organisation's case is a moderator's power: like every other, only
+    # with two-factor authentication set up.
+    if not actor_owns(actor, case_study) and two_factor_missing(actor):
+        raise PermissionDenied(_("Set up two-factor authentication first."))
+
+
+@member_required
+def case_link_create(request: HttpRequest, uuid) -> HttpResponse:
+    """Link the case to another one the person may read (the form is on the case page; this
+    page shows it again with what to correct)."""
+    case_study = case_study_get(actor=request.user, uuid=uuid)
+    if not services.may_link_from(request.user, case_study):
+        raise PermissionDenied(
+            _("Only members of the case's organisation and moderators may link it to other cases.")
+        )
+    _refuse_without_two_factor(request.user, case_study)
+    form = links.CaseLinkForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            target = links.case_by_reference(actor=request.user, text=form.cleaned_data["to_case"])
+            try:
+                services.case_link_create(
+                    actor=request.user,
+                    from_case=case_study,
+                    to_case=target,
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
+                )
+            except LinkRefused as exc:
+                form.add_error(exc.field or None, str(exc))
+            else:
+                messages.success(request, _("The cases are linked."))
+                return redirect(reverse("practices:case-detail", args=[case_study.uuid]) + "#links")
+        status = 400
+    return render(
+        request,
+        "practices/insights/case_link_form.html",
+        {"case": case_study, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@member_required
+def case_link_delete(request: HttpRequest, uuid, link_uuid) -> HttpResponse:
+    """Remove a link of the case (the organisation that made it, or a moderator)."""
+    case_study = case_study_get(actor=request.user, uuid=uuid)
+    link = links.case_link_get(actor=request.user, case_study=case_study, link_uuid=link_uuid)
+    if link is None:
+        raise Http404("No such link.")
+    _refuse_without_two_factor(request.user, link.from_case)
+    services.case_link_delete(actor=request.user, link=link)
+    messages.success(request, _("The link is removed."))
+    return redirect(reverse("practices:case-detail", args=[case_study.uuid]) + "#links")

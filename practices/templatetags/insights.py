@@ -1,5 +1,6 @@
-"""Links to "what worked against …" from pages of lower rooms (the case page, the browse
-page), which name it without importing it."""
+"""What the insights room adds to pages of lower rooms (the case page, the browse page), which
+name it without importing it: links to "what worked against …", and the case page's similar
+cases and case links."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import re
 from django import template
 from django.urls import reverse
 
+from practices.insights.links import CaseLinkForm, case_link_list
 from practices.insights.selectors import SUBJECTS
+from practices.insights.services import may_link_from
+from practices.insights.similar import similar_cases
 
 register = template.Library()
 # As the page's URL takes it (practices/insights/urls.py).
@@ -37,3 +41,16 @@ def what_worked_links(chips, query: str = ""):
         if url:
             links.append({"url": url, "label": chip.label})
     return {"links": links}
+
+
+@register.inclusion_tag("practices/insights/_case_relations.html", takes_context=True)
+def case_relations(context, case_study):
+    """The case page's similar cases, its links and (for those who may link it) the form."""
+    actor = context["request"].user
+    return {
+        "case": case_study,
+        "similar": similar_cases(actor=actor, case_study=case_study),
+        "links": case_link_list(actor=actor, case_study=case_study),
+        "link_form": CaseLinkForm() if may_link_from(actor, case_study) else None,
+        "csrf_token": context.get("csrf_token"),
+    }
