@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import two_factor_missing
 from practices.api.cases import Conflict
+from practices.audit.records import person_of
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_owns
 from practices.cases.rendering import originator_render
@@ -126,7 +127,10 @@ def _link(request, shown: links.ShownLink) -> dict:
 
 
 def _two_factor(request, case: CaseStudy) -> None:
-    if not actor_owns(request.user, case) and two_factor_missing(request.user):
+    # A moderator's power (linking another organisation's case) needs two-factor set up, as
+    # on the pages; tokens act for their organisation only, and have no second factor.
+    person = person_of(request.user)
+    if person is not None and not actor_owns(person, case) and two_factor_missing(person):
         raise exceptions.PermissionDenied(_("Set up two-factor authentication first."))
 
 
