@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
