@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from practices.exceptions import LinkExists, LinkRefused
@@ -22,6 +23,13 @@ from tests.factories import CaseStudyFactory
 from tests.practices.api.test_api_cases import bearer
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 SAME, AMPLIFIED, ADAPTED = "same_narrative", "amplified", "response_adapted_from"
 

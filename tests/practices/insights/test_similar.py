@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from practices.discovery.search import search_index_rebuild
@@ -21,6 +22,13 @@ from tests.practices.api.test_api_cases import bearer
 from tests.practices.insights.conftest import ACTORS, make_case, term
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 KEYWORDS = ["operation-lantern", "ghost-letters", "harbour-hoax"]
 SECRET = "keyword:operation-lantern"  # also carried by cases some readers may not read
