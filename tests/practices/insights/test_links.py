@@ -31,6 +31,7 @@ def _english():
     with translation.override("en"):
         yield
 
+
 SAME, AMPLIFIED, ADAPTED = "same_narrative", "amplified", "response_adapted_from"
 
 

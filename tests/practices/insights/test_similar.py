@@ -30,6 +30,7 @@ def _english():
     with translation.override("en"):
         yield
 
+
 KEYWORDS = ["operation-lantern", "ghost-letters", "harbour-hoax"]
 SECRET = "keyword:operation-lantern"  # also carried by cases some readers may not read
 
