@@ -83,8 +83,12 @@ class CaseLinkListSerializer(serializers.Serializer):
 
 
 class CaseLinkCreateSerializer(serializers.Serializer):
-    to_case = serializers.CharField(
-        max_length=300, help_text="The related case: its UUID, or the URL of its page or API."
+    to_case = serializers.RegexField(
+        links.UUID_PATTERN,
+        max_length=300,
+        help_text="The related case: its UUID, or the URL of its page or API. A case you may "
+        "not read answers 404, like one that does not exist.",
+        error_messages={"invalid": _("Enter the address of a case page, or a case's identifier.")},
     )
     kind = serializers.ChoiceField(choices=CaseLink.Kind.choices)
     note = serializers.CharField(
@@ -194,6 +198,9 @@ class CaseLinksView(APIView):
         except LinkExists as exc:
             raise Conflict(str(exc)) from exc
         except LinkRefused as exc:
+            if exc.field == "to_case" and target is None:
+                # The other case is missing or unreadable: the same 404 as for the case itself.
+                raise exceptions.NotFound(str(exc)) from exc
             raise exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
         shown = next(
             s

@@ -32,7 +32,9 @@ INCOMING = {
     Kind.AMPLIFIED: _("Amplified by"),
     Kind.RESPONSE_ADAPTED_FROM: _("Response adapted in"),
 }
-_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+# A UUID anywhere in the text (a page's or the API's URL, or the bare identifier).
+UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+_UUID = re.compile(UUID_PATTERN)
 
 
 @dataclass

@@ -305,8 +305,20 @@ def test_the_api_refuses_with_the_services_messages(cases, org):
         {"to_case": str(cases["amber"].uuid), "kind": SAME},
         format="json",
     )
-    assert hidden.status_code == 400
-    assert hidden.json()["errors"]["to_case"] == ["No case you may read has this address."]
+    assert hidden.status_code == 404  # as for a case that does not exist
+    assert hidden.json()["detail"] == "No case you may read has this address."
+    not_an_address = writer.post(
+        f"/api/v1/cases/{own.uuid}/links/", {"to_case": "yesterday's", "kind": SAME}, format="json"
+    )
+    assert not_an_address.status_code == 400
+    assert not_an_address.json()["errors"]["to_case"] == [
+        "Enter the address of a case page, or a case's identifier."
+    ]
+    itself = writer.post(
+        f"/api/v1/cases/{own.uuid}/links/", {"to_case": str(own.uuid), "kind": SAME}, format="json"
+    )
+    assert itself.status_code == 400
+    assert itself.json()["errors"]["to_case"] == ["A case cannot be linked to itself."]
     bad_kind = writer.post(
         f"/api/v1/cases/{own.uuid}/links/",
         {"to_case": str(cases["other"].uuid), "kind": "inspired"},
