@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WritableTlpEnum": "practices.api.serializers.WRITABLE_TLP_CHOICES",
         "LanguageCodeEnum": "practices.api.serializers.LANGUAGE_CODE_CHOICES",
+        "CaseLinkKindEnum": "practices.insights.models.CaseLink.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -22,23 +22,16 @@ from rest_framework.views import APIView
 
 from accounts.permissions import two_factor_missing
 from practices.api.cases import Conflict
+from practices.api.serializers import WRITABLE_TLP_CHOICES
 from practices.audit.records import person_of
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_owns
 from practices.cases.rendering import originator_render
+from practices.cases.representation import OriginatorSerializer
 from practices.exceptions import LinkExists, LinkRefused
 from practices.insights import links, services
 from practices.insights.models import CaseLink
 from practices.insights.similar import similar_cases
-
-
-class OriginatorSerializer(serializers.Serializer):
-    anonymised = serializers.BooleanField()
-    name = serializers.CharField(allow_null=True)
-    short_name = serializers.CharField(allow_null=True)
-    slug = serializers.CharField(allow_null=True)
-    country = serializers.CharField(allow_null=True)
-    region = serializers.CharField()
 
 
 class CaseRefSerializer(serializers.Serializer):
@@ -46,7 +39,7 @@ class CaseRefSerializer(serializers.Serializer):
 
     uuid = serializers.UUIDField()
     title = serializers.CharField()
-    tlp = serializers.ChoiceField(choices=CaseStudy.TLP.choices)
+    tlp = serializers.ChoiceField(choices=WRITABLE_TLP_CHOICES)  # the cases' own enum
     originator = OriginatorSerializer(help_text='Anonymised: only the region ("a partner").')
     url = serializers.URLField()
 
