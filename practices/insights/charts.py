@@ -53,9 +53,14 @@ class Bar:
     query: str = ""
     chosen: bool = False
     children: list[Bar] = field(default_factory=list)  # the counters under a technique
+    plain: str = ""  # the vocabulary's own label (the API's and the CSV's), "" if ``label``
     # Set by ``_lay_out``: where the bar is drawn.
     top: int = 0
     length: int = 0
+
+    @property
+    def plain_label(self) -> str:
+        return self.plain or self.label
 
     @property
     def short_label(self) -> str:
@@ -181,6 +186,7 @@ def _term_bars(filterset: CaseStudyFilterSet, slug: str, limit: int | None = Non
             n,
             choosing(base, **{slug: code}).query(),
             chosen=code in chosen,
+            plain=label,
         )
         for code, label, translations, n in rows
     ]
@@ -272,7 +278,7 @@ def _techniques(filterset: CaseStudyFilterSet) -> Chart:
     used: dict[str, list[Bar]] = defaultdict(list)
     for technique, code, label, n in pairs:
         query = choosing(base, **{RED: technique, BLUE: code}).query()
-        used[technique].append(Bar(code, term_label(BLUE, code, label), n, query))
+        used[technique].append(Bar(code, term_label(BLUE, code, label), n, query, plain=label))
     for bar in bars:
         counters = sorted(used.get(bar.code, []), key=lambda c: (-c.count, c.code))
         bar.children = counters[:TOP_COUNTERS]
@@ -334,11 +340,11 @@ def csv_rows(answer: Insights, chart: str, list_url) -> list[list]:
         for bar in answer.techniques.bars:
             for counter in bar.children:
                 rows.append(
-                    [bar.code, bar.label, counter.code, counter.label, counter.count]
+                    [bar.code, bar.plain_label, counter.code, counter.plain_label, counter.count]
                     + [link(counter.query)]
                 )
         return rows
     source = {c.key: c for c in answer.charts}[chart]
     rows = [["code", "label", "cases", "list"]]
-    rows += [[bar.code, bar.label, bar.count, link(bar.query)] for bar in source.bars]
+    rows += [[bar.code, bar.plain_label, bar.count, link(bar.query)] for bar in source.bars]
     return rows

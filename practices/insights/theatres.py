@@ -94,6 +94,7 @@ class SharedTerm:
     code: str
     label: str
     seen: dict[str, Seen]
+    plain: str = ""  # the vocabulary's own label (the API's)
 
     @property
     def count(self) -> int:
@@ -196,7 +197,7 @@ def across_theatres(filterset: CaseStudyFilterSet) -> AcrossTheatres:
     for theatre, slug, code, label, translations, n, first in rows:
         term = found.setdefault(
             (slug, code),
-            SharedTerm(code, term_label(slug, code, label, translations), {}),
+            SharedTerm(code, term_label(slug, code, label, translations), {}, plain=label),
         )
         query = _within(base, theatre, **{slug: code}).query()
         term.seen[theatre] = Seen(n, first, query)
