@@ -302,7 +302,9 @@ def insights(filterset: CaseStudyFilterSet) -> Insights:
     return Insights(
         selection=filterset.selection,
         timeline=_timeline(filterset),
-        regions=_lay_out(Chart("region", str(_("Cases by region")), _term_bars(filterset, "region"))),
+        regions=_lay_out(
+            Chart("region", str(_("Cases by region")), _term_bars(filterset, "region"))
+        ),
         themes=_lay_out(
             Chart(
                 "theme",

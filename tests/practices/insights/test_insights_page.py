@@ -86,7 +86,9 @@ def test_every_chart_counts_the_readable_matching_cases(world, people, who, quer
         pairs = matching(actor, query, **{"disarm-red": [bar.code]}, without=("disarm-blue",))
         assert {c.code: c.count for c in bar.children} == codes(pairs, "disarm-blue")
         for counter in bar.children:
-            both = matching(actor, query, **{"disarm-red": [bar.code], "disarm-blue": [counter.code]})
+            both = matching(
+                actor, query, **{"disarm-red": [bar.code], "disarm-blue": [counter.code]}
+            )
             assert counter.count == len(both)
 
 
