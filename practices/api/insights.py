@@ -19,8 +19,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from practices.api.facets import SEARCH_PARAMETERS
-from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.browse import capped_count
+from practices.discovery.filters import CaseStudyFilterSet
 from practices.insights import charts, selectors, theatres
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION, DISARM_VERSION
 

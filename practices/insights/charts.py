@@ -39,7 +39,7 @@ LABEL_CHARS = 48  # a label longer than this is shortened in the drawing (whole 
 
 # Drawing units (the SVG's viewBox): bars are drawn across BAR_WIDTH, rows ROW apart.
 CHART_WIDTH, BAR_WIDTH, ROW = 400, 330, 42
-COLUMN, COLUMN_HEIGHT = 34, 150
+COLUMN, COLUMN_HEIGHT = 40, 150
 
 
 @dataclass
@@ -90,6 +90,11 @@ class Chart:
         return "; ".join(f"{bar.label}: {bar.count}" for bar in self.bars)
 
 
+def quarter_name(quarter: int) -> str:
+    """ "Q1" (the axis and the table's heading)."""
+    return str(_("Q%(quarter)s") % {"quarter": quarter})
+
+
 @dataclass
 class Quarter:
     year: int
@@ -100,8 +105,12 @@ class Quarter:
     height: int = 0
 
     @property
+    def short(self) -> str:
+        return quarter_name(self.quarter)
+
+    @property
     def label(self) -> str:
-        return f"{self.year} Q{self.quarter}"
+        return str(_("%(year)s Q%(quarter)s") % {"year": self.year, "quarter": self.quarter})
 
 
 @dataclass
@@ -133,6 +142,10 @@ class Timeline:
     @property
     def quarters(self) -> list[Quarter]:
         return [q for year in self.years for q in year.quarters]
+
+    @property
+    def quarter_names(self) -> list[str]:
+        return [quarter_name(quarter) for quarter in (1, 2, 3, 4)]
 
     @property
     def total(self) -> int:
@@ -341,10 +354,8 @@ def csv_rows(answer: Insights, chart: str, list_url) -> list[list]:
         rows = [["technique", "technique_label", "counter", "counter_label", "cases", "list"]]
         for bar in answer.techniques.bars:
             for counter in bar.children:
-                rows.append(
-                    [bar.code, bar.plain_label, counter.code, counter.plain_label, counter.count]
-                    + [link(counter.query)]
-                )
+                names = [bar.code, bar.plain_label, counter.code, counter.plain_label]
+                rows.append([*names, counter.count, link(counter.query)])
         return rows
     source = {c.key: c for c in answer.charts}[chart]
     rows = [["code", "label", "cases", "list"]]

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from practices.discovery.browse import COUNT_CAP, capped_count, filter_chips
-from practices.discovery.facets import selected_terms
-from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.export import CSV_LANGUAGE
 from practices.discovery.export import _cell as csv_cell
+from practices.discovery.facets import selected_terms
+from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.views import sign_in_first
 from practices.insights import charts, selectors, theatres
 from practices.insights.navigator import navigator_layer
