@@ -6,9 +6,14 @@
 
 It migrates the database, loads the demo organisations and vocabularies, seeds N published
 and draft cases (marked "[bench]"; --cleanup removes them), then measures through Django's
-test client (no network): a list page, a detail, a feed page and a full feed replay, each next
-to a floor — the same rows fetched by one hand-written SQL query and serialised to JSON — and
-the ratio between the two.
+test client (no network): a list page, a detail, a feed page, a full feed replay and an empty
+poll of the feed, each next to a floor — the same rows fetched by one hand-written SQL query
+and serialised to JSON — and the ratio between the two; the replay's cases per second and the
+peak of Python memory during a replay (tracemalloc, in a second replay so that tracing does not
+slow the timed one). Where ``wrk`` is installed (Debian package), it then serves the portal
+with gunicorn (portal/gunicorn.conf.py, bench/settings.py) and reports the list endpoint's
+requests per second at 2 and 8 connections next to a constant-JSON view of the same gunicorn.
+Run with DEBUG=false (the default here).
 """
 
 from __future__ import annotations
@@ -17,15 +22,24 @@ import argparse
 import json
 import os
 import random
+import re
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
+import tracemalloc
+import urllib.request
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 import django
 
@@ -50,6 +64,7 @@ def seed(count: int) -> None:
     existing = CaseStudy.objects.filter(title__startswith=MARK).count()
     if existing >= count:
         print(f"seed: {existing} bench cases already there")
+        statistics_refresh()
         return
     organisations = list(Organisation.objects.filter(is_demo=True))
     terms = list(Term.objects.filter(taxonomy__slug__in=["country", "region", "disarm-red"]))
@@ -101,6 +116,15 @@ def seed(count: int) -> None:
         counter.value += len(cases)
         counter.save()
     print(f"seed: {len(cases)} cases in {time.perf_counter() - started:.1f} s")
+    statistics_refresh()
+
+
+def statistics_refresh() -> None:
+    """What autovacuum does in time: without statistics after a bulk load, PostgreSQL thinks
+    the tables tiny and plans the list as a scan of every visible case (40× slower here)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def timed(function, repeat: int) -> tuple[float, float]:
@@ -208,6 +232,15 @@ def main() -> None:
         f"feed entries: {CaseChange.objects.count()}, list page {options.page}, "
         f"feed page {options.feed_page}"
     )
+    # The empty poll: a consumer that has read everything asks again.
+    last = client.get(f"/api/v1/changes/?limit={options.feed_page}").json()
+    while last["has_more"]:
+        last = client.get(
+            f"/api/v1/changes/?limit={options.feed_page}&cursor={last['next_cursor']}"
+        ).json()
+    endpoints["empty poll"] = lambda: client.get(f"/api/v1/changes/?cursor={last['next_cursor']}")
+    floors["empty poll"] = ("SELECT value FROM practices_feedcounter WHERE id = 1", [])
+
     print(f"{'request':<12} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6}")
     for name, call in endpoints.items():
         repeat = max(3, options.repeat // 10) if name == "feed replay" else options.repeat
@@ -215,6 +248,83 @@ def main() -> None:
         query, params = floors[name]
         floor, _ = timed(lambda q=query, p=params: sql_json(q, p), repeat)
         print(f"{name:<12} {median:>10.1f} {p95:>8.1f} {floor:>9.1f} {median / floor:>6.1f}")
+        if name == "feed replay":
+            entries = CaseChange.objects.count()
+            print(f"{'':<12} {entries / (median / 1000):>10.0f} entries/s")
+    tracemalloc.start()
+    replay()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"replay peak Python memory (tracemalloc): {peak / 2**20:.1f} MiB")
+    if shutil.which("wrk"):
+        requests_per_second(secret, options.page)
+    else:
+        print("wrk is not installed: no requests-per-second figures (apt-get install wrk)")
+
+
+def requests_per_second(secret: str, page: int, port: int = 8765) -> None:
+    """The list endpoint under gunicorn next to a constant-JSON view of the same gunicorn."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(  # noqa: S603 (our own gunicorn, our own arguments)
+        [
+            str(root / ".venv/bin/gunicorn"),
+            "-c",
+            "portal/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "portal.wsgi",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/bench/constant/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        workers = os.environ.get("WEB_CONCURRENCY", "default")
+        threads = os.environ.get("GUNICORN_THREADS", "4")
+        print(f"gunicorn: WEB_CONCURRENCY={workers}, GUNICORN_THREADS={threads}")
+        print(f"{'connections':<12} {'list req/s':>10} {'constant req/s':>15} {'share':>6}")
+        for connections in (2, 8):
+            listed = wrk(f"{base}/api/v1/cases/?limit={page}", connections, secret)
+            constant = wrk(f"{base}/bench/constant/", connections, secret)
+            print(f"{connections:<12} {listed:>10.1f} {constant:>15.1f} {listed / constant:>6.1%}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def wrk(url: str, connections: int, secret: str, seconds: int = 10) -> float:
+    output = subprocess.run(  # noqa: S603
+        [
+            shutil.which("wrk"),
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-H",
+            f"Authorization: Bearer {secret}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -43,28 +42,23 @@ def facet_values(values) -> SafeString:
     """The list items of facet values (``practices.discovery.facets.FacetValue``).
 
     Written here rather than as an included template: the browse page writes several hundred
-    of them, and a template include per value took a third of its rendering time.
+    of them, and a template include per value took a third of its rendering time. Every value
+    is escaped (``html.escape`` quotes quotes too) before the whole is marked safe.
     """
-    chosen = format_html(
-        '<span class="visually-hidden">{}</span>', gettext(" (chosen; select to remove)")
-    )
-    return format_html_join(
-        "",
-        '<li><a class="facet-value{}" href="{}"><span class="facet-check" aria-hidden="true">'
-        '{}</span> <span class="facet-label">{}</span> <span class="facet-count">{}</span>{}'
-        "</a></li>",
-        (
-            (
-                " is-selected" if value.selected else "",
-                value.href,
-                "☑" if value.selected else "☐",
-                value.label,
-                value.count,
-                chosen if value.selected else "",
-            )
-            for value in values
-        ),
-    )
+    chosen = escape(gettext(" (chosen; select to remove)"))
+    items = []
+    for value in values:
+        selected = value.selected
+        items.append(
+            f'<li><a class="facet-value{" is-selected" if selected else ""}" '
+            f'href="{escape(value.href)}"><span class="facet-check" aria-hidden="true">'
+            f'{"☑" if selected else "☐"}</span> <span class="facet-label">'
+            f'{escape(str(value.label))}</span> <span class="facet-count">{int(value.count)}'
+            f"</span>"
+            + (f'<span class="visually-hidden">{chosen}</span>' if selected else "")
+            + "</a></li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped above)
 
 
 CARD_CODE_TAXONOMIES = ("disarm-red", "disarm-blue")  # shown by code, named on hover

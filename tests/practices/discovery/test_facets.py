@@ -631,3 +631,14 @@ def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
     page = client.get(reverse("practices:case-list")).content.decode()
     assert '<abbr title="Degrade adversary">T0086</abbr>' in page
     assert 'href="/cases/?tag=disarm-blue:C00159"' in page
+
+
+def test_facet_values_and_card_tags_escape_what_they_write(world, member):
+    # Both are written in Python (practices/templatetags/practices.py), not by the template.
+    for tag in ("country:JP", "disarm-red:T0086"):
+        Term.objects.filter(pk=term(tag).pk).update(label='<img src=x onerror="alert(1)">')
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("practices:case-list")).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
