@@ -4,15 +4,21 @@ filters (the same query string, so a search moves between them unchanged)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 
 from practices.discovery.browse import COUNT_CAP, capped_count, filter_chips
+from practices.discovery.export import CSV_LANGUAGE
+from practices.discovery.export import _cell as csv_cell
 from practices.discovery.facets import selected_terms
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.views import sign_in_first
-from practices.insights import selectors
+from practices.insights import charts, selectors, theatres
 from practices.insights.navigator import navigator_layer
 
 # State kept by the search form as hidden fields; "q" is the form's own field.
@@ -109,3 +115,50 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
             "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
         },
     )
+
+
+def insights(request: HttpRequest) -> HttpResponse:
+    """Cases over time, by region and theme, the effectiveness of responses and the most
+    frequent techniques with their counters: charts with their tables, for the current search."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    # Each chart leaves out its own family; the page says how many the whole search matches.
+    context = _page_context(filterset, without="")
+    context.update(answer=charts.insights(filterset), view="insights")
+    return render(request, "practices/insights/insights.html", context)
+
+
+def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    """One chart of the insights page as CSV (the figures of the page, nothing more)."""
+    if response := sign_in_first(request):
+        return response
+    if chart not in charts.CHARTS:
+        raise Http404("No such chart.")
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    browse = reverse("practices:case-list")
+    # Labels in the CSV's language, whatever the reader's, as the list's own export.
+    with translation.override(CSV_LANGUAGE):
+        rows = charts.csv_rows(
+            charts.insights(filterset),
+            chart,
+            lambda query: request.build_absolute_uri(f"{browse}?{query}"),
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="insights-{chart}.csv"'
+    return response
+
+
+def across_theatres(request: HttpRequest) -> HttpResponse:
+    """Euro-Atlantic and Indo-Pacific cases side by side: what they share, since when, and the
+    responses that worked in one and were not yet tried in the other."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    context = _page_context(filterset, without=theatres.REGION)
+    context.update(answer=theatres.across_theatres(filterset), view="theatres")
+    return render(request, "practices/insights/theatres.html", context)
