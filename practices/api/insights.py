@@ -1,6 +1,7 @@
 """API v1 across cases: the DISARM matrix counts (``GET /api/v1/matrix/``), the counters used
-(``GET /api/v1/matrix/counters/``) and "what worked against …"
-(``GET /api/v1/what-worked/<taxonomy>/<code>/``).
+(``GET /api/v1/matrix/counters/``), "what worked against …"
+(``GET /api/v1/what-worked/<taxonomy>/<code>/``), the insights page's charts
+(``GET /api/v1/insights/``) and the view across theatres (``GET /api/v1/insights/theatres/``).
 
 They take the browse page's search and filters (``q``, ``tag``, ``tlp``, ``year``,
 ``effectiveness``, ``written_in``, ``period_from``, ``period_to``) and count the published cases
@@ -18,8 +19,9 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from practices.api.facets import SEARCH_PARAMETERS
+from practices.discovery.browse import capped_count
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.insights import selectors
+from practices.insights import charts, selectors, theatres
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION, DISARM_VERSION
 
 _COUNT = (
@@ -266,3 +268,184 @@ class WhatWorkedView(APIView):
             "framework": FRAMEWORK,
         }
         return Response(WhatWorkedSerializer(data).data)
+
+
+# --- Insights and across theatres --------------------------------------------------------------
+
+_BAR_COUNT = (
+    "Published cases you may read that match the query and carry this value (the query's own "
+    "choice in this family left out)."
+)
+
+
+class BarSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text=_BAR_COUNT)
+
+
+class TechniqueBarSerializer(BarSerializer):
+    counters = BarSerializer(
+        many=True,
+        help_text="The DISARM Blue counters most used against it (at most 3): matching cases "
+        "carrying both (the query's own DISARM Red and Blue choices left out).",
+    )
+
+
+class QuarterSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField(min_value=1, max_value=4)
+    count = serializers.IntegerField(help_text="Matching cases whose incident started then.")
+
+
+class InsightsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching cases (at most 1001 are counted).")
+    over_time = QuarterSerializer(
+        many=True,
+        help_text="By the quarter the incident started (the query's years left out), every "
+        "quarter from the first to the last.",
+    )
+    undated = serializers.IntegerField(help_text="Matching cases without an incident start.")
+    regions = BarSerializer(many=True)
+    themes = BarSerializer(many=True, help_text="The 10 themes on most matching cases.")
+    effectiveness = EffectivenessCountsSerializer()
+    techniques = TechniqueBarSerializer(
+        many=True, help_text="The 10 DISARM Red techniques on most matching cases."
+    )
+    framework = FrameworkSerializer()
+
+
+class TheatreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    regions = serializers.ListField(
+        child=serializers.CharField(), help_text="Codes of the region taxonomy it covers."
+    )
+    count = serializers.IntegerField(help_text="Matching cases tagged with one of its regions.")
+
+
+class SeenSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    first_incident = serializers.DateField(
+        allow_null=True, help_text="Earliest incident start of those cases (null: none says)."
+    )
+
+
+class SharedTermSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    theatres = serializers.DictField(child=SeenSerializer(), help_text="By theatre key.")
+
+
+class SharedSerializer(serializers.Serializer):
+    techniques = SharedTermSerializer(many=True, help_text="DISARM Red techniques.")
+    themes = SharedTermSerializer(many=True)
+    threat_actors = SharedTermSerializer(many=True)
+
+
+class GapSerializer(serializers.Serializer):
+    counter = TermRefSerializer()
+    worked_in = serializers.CharField(help_text="The theatre where it was rated effective.")
+    worked = serializers.IntegerField(
+        help_text="Its cases there rated effective or highly effective."
+    )
+    used = serializers.IntegerField(help_text="Its cases there, whatever their rating.")
+    not_used_in = serializers.CharField(help_text="The theatre where no matching case used it.")
+
+
+class AcrossTheatresSerializer(serializers.Serializer):
+    theatres = TheatreSerializer(many=True)
+    shared = SharedSerializer(help_text="Terms on matching cases of both theatres.")
+    worked_in_one_only = GapSerializer(many=True)
+    framework = FrameworkSerializer()
+
+
+def _bar(bar: charts.Bar) -> dict:
+    return {"code": bar.code, "label": bar.plain_label, "count": bar.count}
+
+
+@extend_schema(tags=["insights"])
+class InsightsView(APIView):
+    """The insights page's charts: cases over time, by region and theme, the effectiveness of
+    responses, the most frequent techniques and the counters used against them."""
+
+    @extend_schema(
+        operation_id="insights", parameters=SEARCH_PARAMETERS, responses=InsightsSerializer
+    )
+    def get(self, request):
+        filterset = _filterset(request)
+        answer = charts.insights(filterset)
+        data = {
+            "count": capped_count(filterset.filtered()),
+            "over_time": [
+                {"year": q.year, "quarter": q.quarter, "count": q.count}
+                for q in answer.timeline.quarters
+            ],
+            "undated": answer.timeline.undated,
+            "regions": [_bar(bar) for bar in answer.regions.bars],
+            "themes": [_bar(bar) for bar in answer.themes.bars],
+            "effectiveness": {bar.code: bar.count for bar in answer.effectiveness.bars},
+            "techniques": [
+                {**_bar(bar), "counters": [_bar(c) for c in bar.children]}
+                for bar in answer.techniques.bars
+            ],
+            "framework": FRAMEWORK,
+        }
+        return Response(InsightsSerializer(data).data)
+
+
+@extend_schema(tags=["insights"])
+class AcrossTheatresView(APIView):
+    """Euro-Atlantic and Indo-Pacific cases side by side: the techniques, themes and threat
+    actors seen in both, with the first incident in each, and the counters rated effective in
+    one theatre and used in no matching case of the other."""
+
+    @extend_schema(
+        operation_id="insights_theatres",
+        parameters=SEARCH_PARAMETERS,
+        responses=AcrossTheatresSerializer,
+    )
+    def get(self, request):
+        answer = theatres.across_theatres(_filterset(request))
+
+        def terms(slug: str) -> list[dict]:
+            return [
+                {
+                    "code": term.code,
+                    "label": term.plain,
+                    "theatres": {
+                        key: {"count": seen.count, "first_incident": seen.first}
+                        for key, seen in term.seen.items()
+                    },
+                }
+                for term in answer.shared.get(slug, [])
+            ]
+
+        data = {
+            "theatres": [
+                {
+                    "key": t.key,
+                    "label": t.name,
+                    "regions": list(theatres.THEATRES[t.key]),
+                    "count": t.count,
+                }
+                for t in answer.theatres
+            ],
+            "shared": {
+                "techniques": terms(selectors.RED),
+                "themes": terms("theme"),
+                "threat_actors": terms("threat-actor"),
+            },
+            "worked_in_one_only": [
+                {
+                    "counter": {"code": gap.code, "label": gap.label},
+                    "worked_in": gap.worked_in,
+                    "worked": gap.worked,
+                    "used": gap.used,
+                    "not_used_in": gap.not_used_in,
+                }
+                for gap in answer.gaps
+            ],
+            "framework": FRAMEWORK,
+        }
+        return Response(AcrossTheatresSerializer(data).data)

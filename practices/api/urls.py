@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("matrix/", insights.MatrixView.as_view(), name="matrix"),
     path("matrix/counters/", insights.CounterUseView.as_view(), name="matrix-counters"),
+    path("insights/", insights.InsightsView.as_view(), name="insights"),
+    path("insights/theatres/", insights.AcrossTheatresView.as_view(), name="insights-theatres"),
     re_path(
         r"^what-worked/(?P<taxonomy>[a-z-]{1,40})/(?P<code>[A-Za-z0-9._-]{1,64})/$",
         insights.WhatWorkedView.as_view(),

@@ -4,11 +4,15 @@ filters (the same query string, so a search moves between them unchanged)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,11 +20,13 @@ from accounts.permissions import member_required, two_factor_missing
 from practices.cases.querysets import actor_owns
 from practices.cases.selectors import case_study_get
 from practices.discovery.browse import COUNT_CAP, capped_count, filter_chips
+from practices.discovery.export import CSV_LANGUAGE
+from practices.discovery.export import _cell as csv_cell
 from practices.discovery.facets import selected_terms
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.views import sign_in_first
 from practices.exceptions import LinkRefused
-from practices.insights import links, selectors, services
+from practices.insights import charts, links, selectors, services, theatres
 from practices.insights.navigator import navigator_layer
 
 # State kept by the search form as hidden fields; "q" is the form's own field.
@@ -178,3 +184,50 @@ def case_link_delete(request: HttpRequest, uuid, link_uuid) -> HttpResponse:
     services.case_link_delete(actor=request.user, link=link)
     messages.success(request, _("The link is removed."))
     return redirect(reverse("practices:case-detail", args=[case_study.uuid]) + "#links")
+
+
+def insights(request: HttpRequest) -> HttpResponse:
+    """Cases over time, by region and theme, the effectiveness of responses and the most
+    frequent techniques with their counters: charts with their tables, for the current search."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    # Each chart leaves out its own family; the page says how many the whole search matches.
+    context = _page_context(filterset, without="")
+    context.update(answer=charts.insights(filterset), view="insights")
+    return render(request, "practices/insights/insights.html", context)
+
+
+def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    """One chart of the insights page as CSV (the figures of the page, nothing more)."""
+    if response := sign_in_first(request):
+        return response
+    if chart not in charts.CHARTS:
+        raise Http404("No such chart.")
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    browse = reverse("practices:case-list")
+    # Labels in the CSV's language, whatever the reader's, as the list's own export.
+    with translation.override(CSV_LANGUAGE):
+        rows = charts.csv_rows(
+            charts.insights(filterset),
+            chart,
+            lambda query: request.build_absolute_uri(f"{browse}?{query}"),
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="insights-{chart}.csv"'
+    return response
+
+
+def across_theatres(request: HttpRequest) -> HttpResponse:
+    """Euro-Atlantic and Indo-Pacific cases side by side: what they share, since when, and the
+    responses that worked in one and were not yet tried in the other."""
+    if response := sign_in_first(request):
+        return response
+    filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    context = _page_context(filterset, without=theatres.REGION)
+    context.update(answer=theatres.across_theatres(filterset), view="theatres")
+    return render(request, "practices/insights/theatres.html", context)

@@ -49,10 +49,13 @@ def reader(db):
         taxonomy=blue, code="C00159", label="Have a disinformation response plan", parent=friction
     )
     japan = Term.objects.create(taxonomy=country, code="JP", label="Japan")
+    region = Taxonomy.objects.create(slug="region", name="Region", position=4)
+    asia = Term.objects.create(taxonomy=region, code="indo-pacific", label="Indo-Pacific")
+    europe = Term.objects.create(taxonomy=region, code="euro-atlantic", label="Euro-Atlantic")
     author = OrganisationFactory(name="Author office")
     for title, terms, effectiveness, evidence in (
-        ("Ballot rumours", [degrade, plan, japan], "effective", "measured"),
-        ("Baltic letters", [degrade], "partly_effective", "observed"),
+        ("Ballot rumours", [degrade, plan, japan, asia], "effective", "measured"),
+        ("Baltic letters", [degrade, europe], "partly_effective", "observed"),
         ("Harbour video", [japan], "ineffective", "anecdotal"),
     ):
         CaseStudyFactory(
@@ -143,6 +146,9 @@ def test_on_a_phone_the_matrix_scrolls_within_its_own_box(page: Page, live_serve
         "/what-worked/country/JP/",
         "/cases/",
         "/cases/?q=elections&tag=country:JP",
+        "/insights/",
+        "/insights/?tag=country:JP",
+        "/insights/theatres/",
     ],
 )
 def test_axe_finds_no_violation(browser, live_server, reader, url):

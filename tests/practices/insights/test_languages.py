@@ -1,5 +1,6 @@
-"""The matrix, its Blue view and "what worked" in every language: no sentence of the
-catalogues is left in English (the page walk's check, tests/i18n/test_page_walk.py)."""
+"""The matrix, its Blue view, "what worked", the insights and across theatres in every
+language: no sentence of the catalogues is left in English (the page walk's check,
+tests/i18n/test_page_walk.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def test_the_pages_across_cases_speak_the_readers_language(world, member, langua
         reverse("practices:matrix-blue") + "?q=elections",
         reverse("practices:what-worked", args=["disarm-red", "T0086"]) + "?tag=country:JP",
         reverse("practices:what-worked", args=["theme", "elections"]),
+        reverse("practices:insights") + "?q=elections",
+        reverse("practices:insights-theatres"),
         reverse("practices:case-list") + "?tag=disarm-red:T0086",
         reverse("practices:case-detail", args=[case.uuid]),
     ):
