@@ -6,84 +6,19 @@ pages."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from practices.discovery.search import search_index_rebuild
-from practices.models import Taxonomy, Term
+from tests.e2e.axe import axe_violations
 from tests.e2e.test_small_screens import PHONE, page_width, signed_in
-from tests.factories import CaseStudyFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
-
-@pytest.fixture
-def reader(db):
-    red = Taxonomy.objects.create(slug="disarm-red", name="DISARM Red", position=1)
-    blue = Taxonomy.objects.create(slug="disarm-blue", name="DISARM Blue", position=2)
-    country = Taxonomy.objects.create(slug="country", name="Country", position=3)
-    tactics = {}
-    for position, (code, label) in enumerate(
-        [("TA01", "Plan Strategy"), ("TA06", "Develop Content"), ("TA15", "Establish Assets")], 1
-    ):
-        tactics[code] = Term.objects.create(
-            taxonomy=red, code=code, label=label, position=position * 10
-        )
-    degrade = Term.objects.create(
-        taxonomy=red, code="T0086", label="Develop Image-Based Content", parent=tactics["TA06"]
-    )
-    Term.objects.create(
-        taxonomy=red, code="T0086.001", label="Develop Memes", parent=degrade, position=1
-    )
-    Term.objects.create(
-        taxonomy=red, code="T0073", label="Determine Target Audiences", parent=tactics["TA01"]
-    )
-    friction = Term.objects.create(taxonomy=blue, code="M004", label="Friction")
-    plan = Term.objects.create(
-        taxonomy=blue, code="C00159", label="Have a disinformation response plan", parent=friction
-    )
-    japan = Term.objects.create(taxonomy=country, code="JP", label="Japan")
-    region = Taxonomy.objects.create(slug="region", name="Region", position=4)
-    asia = Term.objects.create(taxonomy=region, code="indo-pacific", label="Indo-Pacific")
-    europe = Term.objects.create(taxonomy=region, code="euro-atlantic", label="Euro-Atlantic")
-    author = OrganisationFactory(name="Author office")
-    for title, terms, effectiveness, evidence in (
-        ("Ballot rumours", [degrade, plan, japan, asia], "effective", "measured"),
-        ("Baltic letters", [degrade, europe], "partly_effective", "observed"),
-        ("Harbour video", [japan], "ineffective", "anecdotal"),
-    ):
-        CaseStudyFactory(
-            organisation=author,
-            title=title,
-            terms=terms,
-            effectiveness=effectiveness,
-            evidence=evidence,
-            published_at=timezone.now(),
-        )
-    CaseStudyFactory(organisation=author, title="Hidden amber", tlp="amber", terms=[degrade])
-    search_index_rebuild()
-    return UserFactory(organisation=OrganisationFactory(name="Reader office"))
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations.map(v => ({id: v.id, impact: v.impact,
-                nodes: v.nodes.map(n => n.target.join(" "))}));
-        }"""
-    )
-
-
-def test_matrix_to_cell_to_list_to_case_to_what_worked(page: Page, live_server, reader):
-    signed_in(page, live_server, reader)
+def test_matrix_to_cell_to_list_to_case_to_what_worked(page: Page, live_server, matrix_reader):
+    signed_in(page, live_server, matrix_reader)
     page.goto("/")
     page.get_by_role("link", name="DISARM matrix").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("DISARM matrix")
@@ -114,10 +49,10 @@ def test_matrix_to_cell_to_list_to_case_to_what_worked(page: Page, live_server, 
     )
 
 
-def test_sub_techniques_fold_away_and_open_without_script(browser, live_server, reader):
+def test_sub_techniques_fold_away_and_open_without_script(browser, live_server, matrix_reader):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    signed_in(page, live_server, reader)
+    signed_in(page, live_server, matrix_reader)
     page.goto(reverse("practices:matrix"))
     details = page.locator("details.subtechniques")
     expect(details.get_by_text("T0086.001")).to_be_hidden()
@@ -126,8 +61,8 @@ def test_sub_techniques_fold_away_and_open_without_script(browser, live_server, 
     context.close()
 
 
-def test_on_a_phone_the_matrix_scrolls_within_its_own_box(page: Page, live_server, reader):
-    signed_in(page, live_server, reader)
+def test_on_a_phone_the_matrix_scrolls_within_its_own_box(page: Page, live_server, matrix_reader):
+    signed_in(page, live_server, matrix_reader)
     page.set_viewport_size(PHONE)
     page.goto(reverse("practices:matrix"))
     box = page.get_by_role("region", name=re.compile("DISARM Red: techniques by tactic"))
@@ -151,11 +86,11 @@ def test_on_a_phone_the_matrix_scrolls_within_its_own_box(page: Page, live_serve
         "/insights/theatres/",
     ],
 )
-def test_axe_finds_no_violation(browser, live_server, reader, url):
+def test_axe_finds_no_violation(browser, live_server, matrix_reader, url):
     # The portal's CSP allows no inline script; axe is injected as one, so this context lets it.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
-    signed_in(page, live_server, reader)
+    signed_in(page, live_server, matrix_reader)
     page.goto(url)
     assert axe_violations(page) == []
     page.set_viewport_size(PHONE)

@@ -9,14 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_matrix import axe_violations, reader  # noqa: F401 (a fixture)
+from tests.e2e.axe import axe_violations
 from tests.e2e.test_small_screens import PHONE, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_matrix_to_cell_to_list_to_case_to_similar_case(page: Page, live_server, reader):  # noqa: F811
-    signed_in(page, live_server, reader)
+def test_matrix_to_cell_to_list_to_case_to_similar_case(page: Page, live_server, matrix_reader):
+    signed_in(page, live_server, matrix_reader)
     page.goto("/")
     page.get_by_role("link", name="DISARM matrix").click()
     cell = (
@@ -38,13 +38,13 @@ def test_matrix_to_cell_to_list_to_case_to_similar_case(page: Page, live_server,
     expect(page.get_by_role("region", name="Similar cases")).to_contain_text("Ballot rumours")
 
 
-def test_axe_finds_no_violation_on_a_case_with_similar_cases(browser, live_server, reader):  # noqa: F811
+def test_axe_finds_no_violation_on_a_case_with_similar_cases(browser, live_server, matrix_reader):
     from practices.models import CaseStudy
 
     case = CaseStudy.objects.get(title="Ballot rumours")
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
-    signed_in(page, live_server, reader)
+    signed_in(page, live_server, matrix_reader)
     page.goto(f"/cases/{case.uuid}/")
     expect(page.get_by_role("region", name="Similar cases")).to_be_visible()
     assert axe_violations(page) == []
