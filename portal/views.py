@@ -12,10 +12,12 @@ from django.views.i18n import set_language as django_set_language
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from portal.health import health_report
+from practices.hub.collection_selectors import collections_recent
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    # Only collections the reader may read, each counting only the cases they may read.
+    return render(request, "home.html", {"collections": collections_recent(actor=request.user)})
 
 
 @never_cache

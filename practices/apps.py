@@ -18,9 +18,12 @@ class PracticesConfig(AppConfig):
         # Lower rooms announce their changes on hooks; the rooms above listen (practices/hooks.py).
         from practices.cases.changes import case_changed
         from practices.discovery import search
+        from practices.hub import collection_services
         from practices.sync import feed
         from practices.vocabularies.changes import terms_relabelled
 
         case_changed.install(feed.change_record)
         case_changed.install(search.search_index_case_changed)
+        # A member case's change alters what its collections show: they get feed entries too.
+        case_changed.install(collection_services.collections_case_changed)
         terms_relabelled.install(search.search_index_terms_relabelled)

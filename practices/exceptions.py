@@ -58,3 +58,12 @@ class LinkRefused(PracticesError):
 
 class LinkExists(LinkRefused):
     """The same link (cases and kind) exists already."""
+
+
+class CollectionRefused(PracticesError):
+    """A collection (or one of its cases) cannot be changed as asked; ``field`` names the
+    input at fault ("case", "note", "tlp"), or is "" for the request as a whole."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

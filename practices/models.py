@@ -18,6 +18,7 @@ from practices.cases.models import (
     _attachment_path,
 )
 from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
+from practices.hub.models import Collection, CollectionItem
 from practices.insights.models import CaseLink
 from practices.moderation.models import Approval
 from practices.sync.models import (
@@ -39,6 +40,8 @@ __all__ = [
     "CaseRevision",
     "CaseSearchDocument",
     "CaseStudy",
+    "Collection",
+    "CollectionItem",
     "FeedCounter",
     "ModerationEvent",
     "Reference",

@@ -22,6 +22,15 @@ Each entry names a case. The feed answers with the case *as this consumer may se
 see it at some earlier entry (withdrawn, TLP raised, recipient removed, draft deleted). A case
 the consumer never could see produces nothing, so the feed reveals no case it may not read.
 Several entries for one case in a page are folded into the last one.
+
+Collections
+-----------
+Collections (``practices.hub``) take their entries from the same sequence, under the same
+lock (``collection_change_record``, called by the hub, which sits above this room). An entry
+names the collection; the feed answers with it as this consumer may read it now (the caller
+passes ``readable_collections`` and renders only the member cases the consumer may read), or a
+tombstone when the consumer could read it at an earlier entry (it was published then) and may
+not now (unpublished). Callers that pass no ``readable_collections`` receive cases only.
 """
 
 from __future__ import annotations
@@ -75,6 +84,28 @@ def change_record(case_study: CaseStudy, *, deleted: bool = False) -> CaseChange
     return change
 
 
+def collection_change_record(collection) -> CaseChange:
+    """Append a feed entry for this collection (``practices.hub``: any object with ``uuid``,
+    ``status`` and ``tlp``); call at the end of the writing transaction.
+
+    A published collection is readable by every organisation (CLEAR or GREEN), so its audience
+    snapshot is "everyone"; a draft is for moderators only.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "collection_change_record must run inside the transaction that made the change"
+        )
+    return CaseChange.objects.create(
+        seq=_next_seq(),
+        kind=CaseChange.Kind.COLLECTION,
+        collection_uuid=collection.uuid,
+        collection=collection,
+        status=collection.status,
+        tlp=collection.tlp,
+        public_to_all=collection.status == Status.PUBLISHED,
+    )
+
+
 def _ever_visible(changes, organisation_id: int | None) -> Q:
     """Entries that the organisation could read when they were written."""
     condition = Q(public_to_all=True)
@@ -86,8 +117,10 @@ def _ever_visible(changes, organisation_id: int | None) -> Q:
 @dataclass
 class FeedItem:
     seq: int
-    case_uuid: str
+    case_uuid: str  # the uuid of the entry's subject (a collection's for collection entries)
     case: CaseStudy | None  # None means tombstone
+    kind: str = CaseChange.Kind.CASE
+    collection: object | None = None  # the readable collection; None for a tombstone
 
 
 @dataclass
@@ -97,16 +130,18 @@ class FeedPage:
     has_more: bool
 
 
-def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
+def feed_page(*, actor, after: int, limit: int, readable, readable_collections=None) -> FeedPage:
     """Entries after ``after`` for this actor, folded per case, in a constant number of queries.
 
     ``readable`` is the queryset of cases the actor may read, anonymisation decided
     (``CaseStudy.objects.for_reader(actor)``); the caller renders the cases.
+    ``readable_collections`` is the queryset of collections the actor may read
+    (``Collection.objects.visible_to(actor)``); without it, collection entries are skipped.
     """
     entries = list(
         CaseChange.objects.filter(seq__gt=after)
         .order_by("seq")
-        .values_list("seq", "case_uuid", "case_study_id")[: limit + 1]
+        .values_list("seq", "kind", "case_uuid", "case_study_id", "collection_uuid")[: limit + 1]
     )
     has_more = len(entries) > limit
     entries = entries[:limit]
@@ -114,11 +149,18 @@ def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
         return FeedPage(items=[], last_seq=after, has_more=False)
     last_seq = entries[-1][0]
     latest: dict = {}
-    for seq, case_uuid, _case_id in entries:
+    latest_collections: dict = {}
+    case_ids = set()
+    for seq, kind, case_uuid, case_id, collection_uuid in entries:
+        if kind == CaseChange.Kind.COLLECTION:
+            if readable_collections is not None:
+                latest_collections[collection_uuid] = seq
+            continue
         latest[case_uuid] = seq  # folded: the last entry of each case in this page
+        if case_id is not None:
+            case_ids.add(case_id)
     # By id, as one array parameter (a deleted case has none, and is unreadable anyway).
-    case_ids = list({case_id for _seq, _uuid, case_id in entries if case_id is not None})
-    readable_now = {c.uuid: c for c in readable.filter(pk__any=case_ids)}
+    readable_now = {c.uuid: c for c in readable.filter(pk__any=list(case_ids))} if latest else {}
     unreadable = [u for u in latest if u not in readable_now]
     organisation_id = getattr(getattr(actor, "organisation", None), "pk", None)
     seen_before = set()
@@ -130,12 +172,45 @@ def feed_page(*, actor, after: int, limit: int, readable) -> FeedPage:
             .distinct()
         )
     items = []
-    for case_uuid, seq in sorted(latest.items(), key=lambda kv: kv[1]):
+    for case_uuid, seq in latest.items():
         if case_uuid in readable_now:
             items.append(FeedItem(seq=seq, case_uuid=str(case_uuid), case=readable_now[case_uuid]))
         elif case_uuid in seen_before:
             items.append(FeedItem(seq=seq, case_uuid=str(case_uuid), case=None))
+    if latest_collections:
+        items.extend(_collection_items(latest_collections, readable_collections, last_seq))
+    items.sort(key=lambda item: item.seq)
     return FeedPage(items=items, last_seq=last_seq, has_more=has_more)
+
+
+def _collection_items(latest: dict, readable_collections, last_seq: int) -> list[FeedItem]:
+    """The page's collection entries: readable now, or a tombstone for one that was published
+    at an earlier entry (every organisation could read it then) and may not be read now."""
+    readable_now = {c.uuid: c for c in readable_collections.filter(uuid__in=list(latest))}
+    unreadable = [u for u in latest if u not in readable_now]
+    seen_before = set()
+    if unreadable:
+        seen_before = set(
+            CaseChange.objects.filter(
+                collection_uuid__in=unreadable, seq__lte=last_seq, public_to_all=True
+            )
+            .values_list("collection_uuid", flat=True)
+            .distinct()
+        )
+    kind = CaseChange.Kind.COLLECTION
+    items = []
+    for collection_uuid, seq in latest.items():
+        if collection_uuid in readable_now or collection_uuid in seen_before:
+            items.append(
+                FeedItem(
+                    seq=seq,
+                    case_uuid=str(collection_uuid),
+                    case=None,
+                    kind=kind,
+                    collection=readable_now.get(collection_uuid),
+                )
+            )
+    return items
 
 
 def backfill() -> int:

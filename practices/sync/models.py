@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -22,19 +23,35 @@ class FeedCounter(models.Model):
 
 
 class CaseChange(models.Model):
-    """One entry of the change feed: case X changed, with who could read it right after.
+    """One entry of the change feed: case X (or collection X) changed, with who could read it
+    right after.
 
     ``seq`` is handed out under the FeedCounter lock, so entries become visible to readers
     strictly in ``seq`` order. The audience snapshot (``public_to_all``, ``audience``) lets
     the feed tell a consumer that lost access (tombstone) from one that never had it (nothing).
+
+    Collections (``practices.hub``, a room above this one) share the sequence: their entries
+    have ``kind`` "collection", ``collection_uuid`` and no case or organisation. The hub is
+    named by a string reference, so this room does not import it.
     """
 
+    class Kind(models.TextChoices):
+        CASE = "case", _("Case")
+        COLLECTION = "collection", _("Collection")
+
     seq = models.BigIntegerField(unique=True)
-    case_uuid = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CASE)
+    case_uuid = models.UUIDField(db_index=True, null=True, blank=True)
     case_study = models.ForeignKey(
         CaseStudy, on_delete=models.SET_NULL, null=True, related_name="changes"
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    collection_uuid = models.UUIDField(db_index=True, null=True, blank=True)
+    collection = models.ForeignKey(
+        "practices.Collection", on_delete=models.SET_NULL, null=True, related_name="changes"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     status = models.CharField(max_length=20, choices=CaseStudy.Status.choices)
     tlp = models.CharField(max_length=20, choices=CaseStudy.TLP.choices)
     public_to_all = models.BooleanField(
@@ -51,9 +68,18 @@ class CaseChange(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="case", case_uuid__isnull=False, organisation__isnull=False)
+                    | Q(kind="collection", collection_uuid__isnull=False)
+                ),
+                name="case_change_names_its_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.case_uuid}"
+        return f"#{self.seq} {self.case_uuid or self.collection_uuid}"
 
 
 class WebhookEndpoint(models.Model):
