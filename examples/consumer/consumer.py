@@ -14,6 +14,8 @@ What it does, and why (see README.md for the feed contract):
   a restart resumes exactly where the last complete page ended — never past an unapplied entry.
 - An entry carries the case as the token may read it *now*; a tombstone (``deleted: true``)
   means the copy must drop it (withdrawn, TLP raised, a recipient removed, a draft deleted).
+- Entries have a ``type``: "case", or "collection" (a curated collection, with only the cases
+  the token may read); collections go to their own table, ``collections``.
 - Delivery is at least once: an entry may come again; applying it twice changes nothing.
 - 429 answers are waited out for ``Retry-After`` seconds; network errors and 5xx answers are
   retried with exponential back-off and jitter. Other errors stop the program with the reason
@@ -71,6 +73,13 @@ CREATE TABLE IF NOT EXISTS cases (
     uuid TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     status TEXT NOT NULL,
+    tlp TEXT NOT NULL,
+    title TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+    uuid TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
     tlp TEXT NOT NULL,
     title TEXT NOT NULL,
     json TEXT NOT NULL
@@ -232,6 +241,9 @@ def apply_page(db: sqlite3.Connection, page: Mapping) -> tuple[int, int]:
     written = removed = 0
     with db:  # one transaction: commit on success, roll back on any error
         for entry in page["results"]:
+            if entry.get("type", "case") == "collection":
+                _apply_collection(db, entry)
+                continue
             if entry["deleted"]:
                 db.execute("DELETE FROM cases WHERE uuid = ?", (entry["uuid"],))
                 removed += 1
@@ -261,6 +273,30 @@ def apply_page(db: sqlite3.Connection, page: Mapping) -> tuple[int, int]:
             (page["next_cursor"],),
         )
     return written, removed
+
+
+def _apply_collection(db: sqlite3.Connection, entry: Mapping) -> None:
+    """A collection entry: kept in its own table (its ``items`` list only the cases this token
+    may read); a tombstone drops it. Consumers that want cases only may skip these entries."""
+    if entry["deleted"]:
+        db.execute("DELETE FROM collections WHERE uuid = ?", (entry["uuid"],))
+        return
+    collection = entry["collection"]
+    db.execute(
+        """
+        INSERT INTO collections (uuid, version, tlp, title, json) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (uuid) DO UPDATE SET
+            version = excluded.version, tlp = excluded.tlp, title = excluded.title,
+            json = excluded.json
+        """,
+        (
+            entry["uuid"],
+            collection["version"],
+            collection["tlp"],
+            collection["title"],
+            json.dumps(collection, ensure_ascii=False, sort_keys=True),
+        ),
+    )
 
 
 @dataclass

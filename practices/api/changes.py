@@ -13,9 +13,12 @@ from rest_framework.views import APIView
 
 from portal.api import limit_parse
 from practices.api.cases import readable_cases
+from practices.api.collections import collections_render
 from practices.api.serializers import FeedPageSerializer
 from practices.cases.rendering import cases_render
+from practices.hub import collection_selectors
 from practices.sync import feed
+from practices.sync.models import CaseChange
 
 FEED_MAX_LIMIT = 500
 
@@ -74,20 +77,44 @@ class ChangeFeedView(APIView):
                 {"results": [], "next_cursor": _encode_cursor(after), "has_more": False}
             )
         page = feed.feed_page(
-            actor=request.user, after=after, limit=limit, readable=readable_cases(request.user)
+            actor=request.user,
+            after=after,
+            limit=limit,
+            readable=readable_cases(request.user),
+            readable_collections=collection_selectors.collection_queryset(actor=request.user),
         )
         # The whole page rendered at once: one query per relation, not per entry.
         cases = [item.case for item in page.items if item.case is not None]
         shaped = iter(cases_render(cases, actor=request.user, request=request))
-        results = [
-            {
-                "seq": item.seq,
-                "uuid": item.case_uuid,
-                "deleted": item.case is None,
-                "case": next(shaped) if item.case is not None else None,
-            }
-            for item in page.items
-        ]
+        collections = [item.collection for item in page.items if item.collection is not None]
+        shaped_collections = iter(
+            collections_render(collections, actor=request.user, request=request)
+        )
+        results = []
+        for item in page.items:
+            if item.kind == CaseChange.Kind.COLLECTION:
+                results.append(
+                    {
+                        "type": "collection",
+                        "seq": item.seq,
+                        "uuid": item.case_uuid,
+                        "deleted": item.collection is None,
+                        "case": None,
+                        "collection": next(shaped_collections)
+                        if item.collection is not None
+                        else None,
+                    }
+                )
+                continue
+            results.append(
+                {
+                    "type": "case",
+                    "seq": item.seq,
+                    "uuid": item.case_uuid,
+                    "deleted": item.case is None,
+                    "case": next(shaped) if item.case is not None else None,
+                }
+            )
         return Response(
             {
                 "results": results,

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import Organisation
 from portal.api import StrictJSONTypesMixin
+from practices.api.collections import CollectionSerializer
 from practices.cases import text
 from practices.cases.models import TLP_RED_REFUSAL, CaseStudy
 from practices.cases.representation import CaseStudySerializer, ReferenceSerializer
@@ -226,10 +227,23 @@ class TermSerializer(serializers.ModelSerializer):
 
 
 class FeedEntrySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        ["case", "collection"],
+        help_text='What the entry is about: "case" (see `case`) or "collection" (see '
+        "`collection`). Consumers that keep only cases skip collection entries.",
+    )
     seq = serializers.IntegerField()
-    uuid = serializers.UUIDField()
-    deleted = serializers.BooleanField(help_text="A tombstone: drop your copy of this case.")
-    case = CaseStudySerializer(allow_null=True)
+    uuid = serializers.UUIDField(help_text="The case's uuid, or the collection's.")
+    deleted = serializers.BooleanField(
+        help_text="A tombstone: drop your copy of this case (or collection)."
+    )
+    case = CaseStudySerializer(allow_null=True, help_text="Always null for a collection entry.")
+    collection = CollectionSerializer(
+        allow_null=True,
+        required=False,
+        help_text="Collection entries only: the collection with the cases you may read; "
+        "null for a tombstone.",
+    )
 
 
 class FeedPageSerializer(serializers.Serializer):

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from practices.api import cases, changes, facets, insights, links, vocabularies
+from practices.api import cases, changes, collections, facets, insights, links, vocabularies
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", cases.CaseStudyViewSet, basename="case")
+router.register("collections", collections.CollectionViewSet, basename="collection")
 router.register("taxonomies", vocabularies.TaxonomyViewSet, basename="taxonomy")
 
 urlpatterns = [

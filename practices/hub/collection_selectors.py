@@ -35,14 +35,14 @@ def collections_recent(*, actor, limit: int = 3) -> list[Collection]:
     return list(collection_list(actor=actor).published()[:limit])
 
 
+def collection_queryset(*, actor) -> QuerySet[Collection]:
+    """Collections the actor may read, their participants loaded (the API's queryset)."""
+    return Collection.objects.visible_to(actor).prefetch_related(_PARTICIPANTS)
+
+
 def collection_get(*, actor, uuid) -> Collection:
     """One collection the actor may read, or 404 — the same 404 as for one that does not exist."""
-    collection = (
-        Collection.objects.visible_to(actor)
-        .prefetch_related(_PARTICIPANTS)
-        .filter(uuid=uuid)
-        .first()
-    )
+    collection = collection_queryset(actor=actor).filter(uuid=uuid).first()
     if collection is None:
         raise Http404("No collection here.")
     return collection

@@ -137,6 +137,8 @@ def mirror(entries: list[dict], copy: dict[str, dict] | None = None) -> dict[str
     """Apply entries as a consumer does: upsert the case, delete on a tombstone."""
     copy = dict(copy or {})
     for entry in entries:
+        if entry["type"] != "case":
+            continue
         if entry["deleted"]:
             copy.pop(entry["uuid"], None)
         else:
@@ -285,7 +287,13 @@ def test_withdrawal_becomes_a_tombstone(consumer, org, author_admin, world):
     later, _, _ = follow(consumer, cursor)
 
     assert later == [
-        {"seq": later[0]["seq"], "uuid": str(case.uuid), "deleted": True, "case": None}
+        {
+            "type": "case",
+            "seq": later[0]["seq"],
+            "uuid": str(case.uuid),
+            "deleted": True,
+            "case": None,
+        }
     ]
     copy = mirror(later, copy)
     assert str(case.uuid) not in copy
