@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+from practices.demo.collections import seed_collections
 from practices.demo.loader import seed_cases
 from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
@@ -21,11 +22,13 @@ class Command(BaseCommand):
         feed.backfill()
         # …and their search documents.
         search_index_rebuild(missing_only=True)
+        # A workshop pack of CLEAR, GREEN and AMBER cases (after the cases and their entries).
+        collections = seed_collections()
         # Counts only: demo case titles can be TLP:AMBER, and logs are not the place for them.
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(organisations)} organisations, {len(people)} people, "
-                f"{cases} case studies."
+                f"{cases} case studies, {collections} collection."
             )
         )
         self.stdout.write(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
