@@ -226,9 +226,12 @@ class TermSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+FEED_ENTRY_TYPES = [("case", "case"), ("collection", "collection")]
+
+
 class FeedEntrySerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        ["case", "collection"],
+        FEED_ENTRY_TYPES,
         help_text='What the entry is about: "case" (see `case`) or "collection" (see '
         "`collection`). Consumers that keep only cases skip collection entries.",
     )

@@ -247,7 +247,8 @@ def test_language_of_a_person_without_preference_is_the_default(db):
     assert language_of(User(language="ko")) == "ko"
 
 
-def test_the_switcher_names_each_language_in_itself_whatever_the_page_language():
+def test_the_switcher_names_each_language_in_itself_whatever_the_page_language(db):
+    # db: the home page lists the collections the visitor may read.
     from django.test import Client
 
     page = Client().get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
