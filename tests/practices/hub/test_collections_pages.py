@@ -11,7 +11,8 @@ from practices.hub import collection_services as services
 from practices.hub.collection_selectors import collection_items_visible
 from practices.models import CaseStudy, Collection, CollectionItem
 from practices.sync import feed
-from tests.factories import CaseStudyFactory
+from tests.conftest import enrol_totp
+from tests.factories import CaseStudyFactory, UserFactory
 from tests.practices.hub.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,16 @@ def test_the_visible_items_selector_makes_three_queries(member, django_assert_nu
         shown = collection_items_visible(actor=member, collections=made)
     assert all(len(items) == 2 for items in shown.values())
     assert all(item.case.tlp == CaseStudy.TLP.GREEN for items in shown.values() for item in items)
+
+
+def test_the_operator_admin_lists_collections_read_only(collection):
+    operator = UserFactory(
+        organisation=None, is_superuser=True, is_staff=True, email="op@portal.test"
+    )
+    enrol_totp(operator)
+    client = client_for(operator)
+    listing = client.get("/admin/practices/collection/")
+    assert listing.status_code == 200 and collection.title in listing.content.decode()
+    assert client.get("/admin/practices/collection/add/").status_code == 403
+    page = client.get(f"/admin/practices/collection/{collection.pk}/change/")
+    assert page.status_code == 200
