@@ -84,9 +84,7 @@ def world(db):
     area = Term.objects.create(taxonomy=region, code="indo-pacific", label="Indo-Pacific")
     secret_theme = Term.objects.create(taxonomy=theme, code="secret", label="Wombat theme")
     cases = {}
-    for tlp, status, mode, discoverable in itertools.product(
-        TLPS, STATUSES, MODES, [False, True]
-    ):
+    for tlp, status, mode, discoverable in itertools.product(TLPS, STATUSES, MODES, [False, True]):
         if discoverable and tlp != "amber":
             continue  # the database refuses it (test_discoverable_only_amber_in_database)
         case = CaseStudyFactory(
@@ -124,11 +122,7 @@ def _without_csrf(response) -> str:
 
 
 def _expected(world, actor: str) -> set[str]:
-    return {
-        case.title
-        for key, case in world["cases"].items()
-        if sees_stub(actor, *key)
-    }
+    return {case.title for key, case in world["cases"].items() if sees_stub(actor, *key)}
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -172,9 +166,7 @@ def test_stub_list_page_shows_exactly_the_stubs_and_only_stub_fields(world, acto
 def test_stub_page_follows_the_rule_and_answers_404_as_for_a_missing_case(world, actor):
     client = _client(world, actor)
     missing = client.get(reverse("practices:access-stub-detail", args=[uuid.uuid4()]))
-    readable = set(
-        CaseStudy.objects.visible_to(_actor(world, actor)).values_list("pk", flat=True)
-    )
+    readable = set(CaseStudy.objects.visible_to(_actor(world, actor)).values_list("pk", flat=True))
     for key, case in world["cases"].items():
         response = client.get(reverse("practices:access-stub-detail", args=[case.uuid]))
         label = (actor, *key)
@@ -263,7 +255,12 @@ def test_stubs_never_appear_in_the_feed(world):
         (entry.get("case") or {}).get("uuid") for entry in body["results"]
     }
     assert str(with_recipient.uuid) not in uuids
-    readable = {str(u) for u in CaseStudy.objects.visible_to(world["people"]["other_member"]).values_list("uuid", flat=True)}
+    readable = {
+        str(u)
+        for u in CaseStudy.objects.visible_to(world["people"]["other_member"]).values_list(
+            "uuid", flat=True
+        )
+    }
     assert {u for u in uuids if u} <= readable
 
 
