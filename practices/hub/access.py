@@ -168,10 +168,14 @@ def _require_pending(access_request: AccessRequest) -> None:
             _("This request was withdrawn by the organisation that made it; nothing to decide.")
         )
     who = access_request.decided_by
+    words = (
+        _("This request was granted by %(person)s on %(date)s; nothing more to decide.")
+        if access_request.status == Status.GRANTED
+        else _("This request was declined by %(person)s on %(date)s; nothing more to decide.")
+    )
     raise AccessRequestRefused(
-        _("This request was %(status)s by %(person)s on %(date)s; nothing more to decide.")
+        words
         % {
-            "status": access_request.get_status_display().lower(),
             "person": who.get_full_name() if who else _("someone"),
             "date": date_format(timezone.localtime(access_request.decided_at), "DATETIME_FORMAT"),
         }
