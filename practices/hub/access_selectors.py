@@ -138,7 +138,7 @@ def access_requests_by(*, actor) -> QuerySet[AccessRequest]:
     offered = CaseStudy.objects.discoverable_by(actor).filter(pk=OuterRef("case_study_id"))
     return (
         AccessRequest.objects.filter(organisation_id=organisation_id)
-        .select_related("case_study__organisation", "requested_by", "decided_by")
+        .select_related("case_study__organisation", "organisation", "requested_by", "decided_by")
         .annotate(readable=Exists(readable), offered=Exists(offered))
         .order_by("-created_at", "-id")
     )

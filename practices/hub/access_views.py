@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import member_required, org_admin_required
+from accounts.permissions import member_required, org_admin_required, two_factor_missing
 from practices.cases.models import CaseStudy
 from practices.exceptions import AccessRequestRefused
 from practices.hub import access, access_selectors
@@ -113,6 +113,10 @@ def request_detail(request: HttpRequest, uuid) -> HttpResponse:
     """One request, as its side sees it: the requester (status, withdraw) or the originating
     organisation's admins (reason, grant or decline)."""
     access_request = access_selectors.access_request_get(actor=request.user, uuid=uuid)
+    if access_request.side == "originator" and two_factor_missing(request.user):
+        # The deciding side is an admin's, and admins' pages need two-factor.
+        messages.warning(request, _("Set up two-factor authentication first."))
+        return redirect("mfa_activate_totp")
     return _detail_page(request, access_request, AccessDecisionForm())
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from practices.hub import access
 from tests.conftest import enrol_totp
-from tests.factories import CaseStudyFactory, UserFactory
+from tests.factories import CaseStudyFactory
 from tests.i18n.test_page_walk import LANGUAGES, OTHER_BROWSER, assert_page_in
 
 pytestmark = pytest.mark.django_db

@@ -510,3 +510,15 @@ def test_token_sees_no_stub_in_the_api(case, other_org):
     body = client.get("/api/v1/cases/").json()
     assert str(case.uuid) not in str(body)
     assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+
+
+def test_the_deciding_side_of_a_request_needs_two_factor(pending, org_admin):
+    response = _client(org_admin).get(
+        reverse("practices:access-request-detail", args=[pending.uuid])
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    page = _admin_client(org_admin).get(
+        reverse("practices:access-request-detail", args=[pending.uuid])
+    )
+    assert page.status_code == 200 and "Grant access" in page.content.decode()
