@@ -522,3 +522,21 @@ def test_the_deciding_side_of_a_request_needs_two_factor(pending, org_admin):
         reverse("practices:access-request-detail", args=[pending.uuid])
     )
     assert page.status_code == 200 and "Grant access" in page.content.decode()
+
+
+def test_operators_look_requests_up_in_the_admin_but_change_nothing_there(client, pending):
+    from tests.factories import PASSWORD
+
+    operator = User.objects.create_superuser(email="ops@example.test", password=PASSWORD)
+    enrol_totp(operator)
+    client.force_login(operator)
+    listing = client.get(reverse("admin:practices_accessrequest_changelist"))
+    change = client.get(reverse("admin:practices_accessrequest_change", args=[pending.pk]))
+    assert listing.status_code == 200 and str(pending.uuid) in listing.content.decode()
+    assert change.status_code == 200
+    assert client.get(reverse("admin:practices_accessrequest_add")).status_code == 403
+    deleted = client.post(
+        reverse("admin:practices_accessrequest_delete", args=[pending.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 403
+    assert AccessRequest.objects.filter(pk=pending.pk).exists()
