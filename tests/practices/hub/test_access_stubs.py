@@ -292,3 +292,35 @@ def test_a_request_for_a_case_no_longer_offered_shows_no_title(world):
     assert "no longer offered" in html.content.decode()
     mine = access_requests_by(actor=other_member).get()
     assert not mine.readable and not mine.offered
+
+
+def _counts_of(node, code: str) -> list[int]:
+    """Every "count" next to this code anywhere in an API answer."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("code") == code and "count" in node:
+            found.append(node["count"])
+        for value in node.values():
+            found += _counts_of(value, code)
+    elif isinstance(node, list):
+        for value in node:
+            found += _counts_of(value, code)
+    return found
+
+
+@pytest.mark.parametrize("actor", ["other_member", "origin_member", "recipient_member"])
+def test_stubs_never_count_in_the_matrix_or_insights(world, actor):
+    client = _client(world, actor)
+    readable_published = (
+        CaseStudy.objects.visible_to(_actor(world, actor)).filter(status="published").count()
+    )
+    insights = client.get("/api/v1/insights/").json()
+    matrix = client.get("/api/v1/matrix/").json()
+    # Every case of the world carries T0086: each count is the readable published cases only.
+    assert insights["count"] == readable_published
+    assert set(_counts_of(insights, "T0086")) == {readable_published}
+    assert set(_counts_of(matrix, "T0086")) == {readable_published}
+    for page in ("practices:matrix", "practices:insights"):
+        html = client.get(reverse(page)).content.decode()
+        for title in _expected(world, actor):
+            assert title not in html
