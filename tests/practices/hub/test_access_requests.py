@@ -540,3 +540,25 @@ def test_operators_look_requests_up_in_the_admin_but_change_nothing_there(client
     )
     assert deleted.status_code == 403
     assert AccessRequest.objects.filter(pk=pending.pk).exists()
+
+
+def test_moderators_review_making_a_published_case_discoverable(org, member, moderator):
+    from practices.moderation.selectors import revision_diff
+
+    published = CaseStudyFactory(organisation=org, tlp="amber", status="published")
+    revision = revisions.revision_start(actor=member, case_study=published)
+    revision = revisions.revision_update(
+        actor=member, revision=revision, expected_version=revision.version,
+        fields={"discoverable": True},
+    )  # fmt: skip
+    rows = revision_diff(case_study=published, revision=revision)
+    assert [row["label"] for row in rows] == ["Discoverable"]
+    assert "yes" in str(rows[0]["html"]) and "no" in str(rows[0]["html"])
+    published.refresh_from_db()
+    assert published.discoverable is False  # not until a moderator approves
+    submitted = CaseStudyFactory(
+        organisation=org, tlp="amber", status="submitted", discoverable=True
+    )
+    enrol_totp(moderator)
+    page = _client(moderator).get(reverse("moderation:review", args=[submitted.uuid]))
+    assert "once published, its stub" in page.content.decode()
