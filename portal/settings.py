@@ -309,8 +309,8 @@ SPECTACULAR_SETTINGS = {
         "WritableTlpEnum": "practices.api.serializers.WRITABLE_TLP_CHOICES",
         "LanguageCodeEnum": "practices.api.serializers.LANGUAGE_CODE_CHOICES",
         "CaseLinkKindEnum": "practices.insights.models.CaseLink.Kind",
-        "CollectionStatusEnum": "practices.hub.models.Collection.Status",
-        "CollectionTlpEnum": "practices.hub.models.Collection.TLP",
+        "CollectionStatusEnum": "practices.hub.collection_models.Collection.Status",
+        "CollectionTlpEnum": "practices.hub.collection_models.Collection.TLP",
         "FeedEntryTypeEnum": "practices.api.serializers.FEED_ENTRY_TYPES",
         # The case's own names, as before collections brought enums of the same field names.
         "StatusEnum": "practices.cases.models.CaseStudy.Status",

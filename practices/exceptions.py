@@ -60,6 +60,10 @@ class LinkExists(LinkRefused):
     """The same link (cases and kind) exists already."""
 
 
+class AccessRequestRefused(PracticesError):
+    """An access request cannot be made, decided or withdrawn as asked; nothing was saved."""
+
+
 class CollectionRefused(PracticesError):
     """A collection (or one of its cases) cannot be changed as asked; ``field`` names the
     input at fault ("case", "note", "tlp"), or is "" for the request as a whole."""

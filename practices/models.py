@@ -18,7 +18,8 @@ from practices.cases.models import (
     _attachment_path,
 )
 from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
-from practices.hub.models import Collection, CollectionItem
+from practices.hub.collection_models import Collection, CollectionItem
+from practices.hub.models import AccessRequest
 from practices.insights.models import CaseLink
 from practices.moderation.models import Approval
 from practices.sync.models import (
@@ -32,6 +33,7 @@ from practices.vocabularies.models import Taxonomy, Term
 
 __all__ = [
     "TLP_RED_REFUSAL",
+    "AccessRequest",
     "Approval",
     "Attachment",
     "AuditEvent",

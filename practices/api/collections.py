@@ -14,7 +14,7 @@ from practices.cases.models import CaseStudy
 from practices.cases.rendering import originator_render
 from practices.cases.representation import OriginatorSerializer
 from practices.hub import collection_selectors as selectors
-from practices.hub.models import Collection
+from practices.hub.collection_models import Collection
 
 
 class CollectionCaseSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
 from practices.cases.models import CaseStudy
 from practices.demo.loader import CASES, DEMO_NAMESPACE
-from practices.hub.models import Collection, CollectionItem
+from practices.hub.collection_models import Collection, CollectionItem
 from practices.sync import feed
 
 TITLE = "Election interference: what worked (demo)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from practices.hub.models import Collection, CollectionItem
+from practices.hub.collection_models import Collection, CollectionItem
 
 
 class CollectionItemInline(admin.TabularInline):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases.text import LONG_SECTION_MAX, NormalisedForm
-from practices.hub.models import Collection
+from practices.hub.collection_models import Collection
 
 NOTE_MAX = 4000
 

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.models import Organisation
 from practices.cases.models import CaseStudy
-from practices.hub.models import Collection, CollectionItem
+from practices.hub.collection_models import Collection, CollectionItem
 from practices.vocabularies.models import Term
 
 _TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))

@@ -25,7 +25,7 @@ from practices.audit.records import audit_record, changes_between
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_moderates
 from practices.exceptions import CollectionRefused, StaleEdit
-from practices.hub.models import Collection, CollectionItem
+from practices.hub.collection_models import Collection, CollectionItem
 from practices.sync import feed
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

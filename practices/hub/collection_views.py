@@ -21,7 +21,7 @@ from practices.hub.collection_forms import (
     CollectionItemAddForm,
     CollectionItemNoteForm,
 )
-from practices.hub.models import Collection
+from practices.hub.collection_models import Collection
 
 PAGE_SIZE = 20
 

@@ -1,7 +1,8 @@
-"""Collections: moderators' themed, ordered sets of cases with a synthesis and a note per case.
+"""The hub's models. Each concern of the room keeps its own model here; re-exported from
+``practices.models``.
 
-Only collection models live here (the hub's other models have their own modules); they are
-re-exported from ``practices/models.py``.
+Access requests: an organisation asks the originator of a discoverable AMBER case to become a
+recipient (``practices.hub.access``).
 """
 
 from __future__ import annotations
@@ -11,101 +12,80 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from practices.cases.models import CaseStudy
-from practices.hub.collection_querysets import CollectionQuerySet
+
+ACCESS_REASON_MAX = 2_000
+ACCESS_NOTE_MAX = 2_000
 
 
-class Collection(models.Model):
-    """A curated reading list: title, synthesis (Markdown), TLP:CLEAR or GREEN, ordered cases.
-
-    Who may read the collection itself is ``Collection.objects.visible_to``; which of its cases
-    a reader sees is decided case by case by ``CaseStudy.objects.visible_to`` (selectors), so a
-    collection never reveals a case its reader may not read. It may also serve a workshop or
-    working group (date, place, participating organisations).
-    """
-
-    class TLP(models.TextChoices):
-        CLEAR = CaseStudy.TLP.CLEAR.value, "TLP:CLEAR"
-        GREEN = CaseStudy.TLP.GREEN.value, "TLP:GREEN"
+class AccessRequest(models.Model):
+    """One organisation asking to read one discoverable AMBER case, and the originator's
+    answer. At most one request per case and organisation is pending at a time; granting it
+    makes the organisation a recipient of the case."""
 
     class Status(models.TextChoices):
-        DRAFT = CaseStudy.Status.DRAFT.value, _("Draft")
-        PUBLISHED = CaseStudy.Status.PUBLISHED.value, _("Published")
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
-    synthesis = models.TextField(
-        _("synthesis"), blank=True, help_text=_("What the cases teach together (Markdown).")
+    case_study = models.ForeignKey(
+        CaseStudy, on_delete=models.CASCADE, related_name="access_requests"
     )
-    tlp = models.CharField("TLP", max_length=20, choices=TLP.choices, default=TLP.GREEN)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
-    )
-    workshop_date = models.DateField(_("workshop date"), null=True, blank=True)
-    workshop_place = models.CharField(_("workshop place"), max_length=200, blank=True)
-    participants = models.ManyToManyField(
+    organisation = models.ForeignKey(
         Organisation,
-        blank=True,
-        related_name="workshop_collections",
-        verbose_name=_("participating organisations"),
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        help_text="The organisation asking for access.",
     )
-    created_by = models.ForeignKey(
+    requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    reason = models.TextField(_("reason"), max_length=ACCESS_REASON_MAX)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("note"), blank=True, max_length=ACCESS_NOTE_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = CollectionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_at", "-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(tlp__in=["clear", "green"]), name="collection_tlp_clear_or_green"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]), name="collection_status_known"
-            ),
-        ]
-        indexes = [models.Index(fields=["status", "tlp"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
-    @property
-    def is_workshop(self) -> bool:
-        return bool(self.workshop_date or self.workshop_place)
-
-
-class CollectionItem(models.Model):
-    """One case in a collection, at a position, with the curator's note.
-
-    The note travels with its case: a reader who may not read the case sees neither.
-    """
-
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="collection_items")
-    position = models.PositiveIntegerField(_("position"))
-    note = models.TextField(_("curator's note"), blank=True, max_length=4000)
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["position", "pk"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["collection", "case"], name="collection_item_case_once"
+                fields=["case_study", "organisation"],
+                condition=Q(status="pending"),
+                name="access_request_one_pending_per_case_and_organisation",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "granted", "declined", "withdrawn"]),
+                name="access_request_status_known",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("reason"), ACCESS_REASON_MAX),
+                name="access_request_reason_max_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("decision_note"), ACCESS_NOTE_MAX),
+                name="access_request_decision_note_max_length",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="access_request_by_requester"),
+            models.Index(fields=["case_study", "status"], name="access_request_by_case"),
         ]
 
     def __str__(self) -> str:
-        # By key only: the audit trail and admin lists must not carry a case's title.
-        return f"{self.collection_id}#{self.position}"
+        return f"Access request of {self.organisation} for case {self.case_study.uuid}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
