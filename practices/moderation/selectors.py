@@ -3,6 +3,7 @@ audit log. Every one starts from ``visible_to``."""
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -65,23 +66,67 @@ def moderation_queue(*, actor, filters: dict) -> list[dict]:
 
 def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
     """Field by field, what the revision would change, with labels and word-level diffs."""
-    current, proposed = case_content(case_study), revision.data
+    return content_diff(before=case_content(case_study), after=revision.data)
+
+
+def resubmission_diff(*, case_study: CaseStudy) -> dict | None:
+    """What the originator changed since a moderator last asked for changes.
+
+    Only for a case submitted again after "changes requested": the request's event holds the
+    case's content as it was then (``details["snapshot"]``, written by
+    ``case_study_request_changes``), compared here with the content now. A request recorded
+    before snapshots were kept has none: ``rows`` is None and the page says so.
+    """
+    if case_study.status != CaseStudy.Status.SUBMITTED or case_study.submission_round < 2:
+        return None
+    request = (
+        case_study.events.filter(
+            kind=ModerationEvent.Kind.TRANSITION,
+            to_status=CaseStudy.Status.CHANGES_REQUESTED,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if request is None:
+        return None
+    snapshot = (request.details or {}).get("snapshot")
+    return {
+        "request": request,
+        "rows": content_diff(before=snapshot, after=case_content(case_study))
+        if snapshot
+        else None,
+    }
+
+
+def _field_label(field: str) -> str | None:
+    try:
+        return str(CaseStudy._meta.get_field(field).verbose_name).capitalize()
+    except FieldDoesNotExist:  # a field since removed from the model, in stored content
+        return None
+
+
+def content_diff(*, before: dict, after: dict) -> list[dict]:
+    """Field by field, how ``after`` differs from ``before`` (both as ``case_content`` gives
+    them): word-level diffs of the texts, additions and removals of tags, recipients and
+    references."""
+    current, proposed = before, after
     rows = []
     for field, new in proposed["fields"].items():
+        label = _field_label(field)
+        if label is None:
+            continue
         old = current["fields"].get(field)
         if isinstance(old, str) and isinstance(new, str):
             # Text stored before input was normalised may differ in line endings only.
             old, new = normalise_newlines(old), normalise_newlines(new)
         if old != new:
-            label = CaseStudy._meta.get_field(field).verbose_name
-            rows.append(
-                {"label": label.capitalize(), "html": diff_html(str(old or ""), str(new or ""))}
-            )
+            rows.append({"label": label, "html": diff_html(str(old or ""), str(new or ""))})
     for key, model, label in [
         ("terms", Term, _("Tags")),
         ("recipients", Organisation, _("Recipients")),
     ]:
-        old_ids, new_ids = set(current[key]), set(proposed[key])
+        old_ids, new_ids = set(current.get(key, [])), set(proposed.get(key, []))
         if old_ids != new_ids:
             names = {o.pk: str(o) for o in model.objects.filter(pk__in=old_ids | new_ids)}
             rows.append(
@@ -91,6 +136,8 @@ def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
                     "removed": sorted(names[i] for i in old_ids - new_ids if i in names),
                 }
             )
+    current.setdefault("references", [])
+    proposed.setdefault("references", [])
     if current["references"] != proposed["references"]:
         rows.append(
             {

@@ -42,12 +42,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = {
         key: request.GET.get(key, "") for key in ("tlp", "region", "organisation", "claimed")
     }
-    items = selectors.moderation_queue(actor=request.user, filters=filters)
+    waiting = selectors.moderation_queue(actor=request.user, filters={})
+    filtered = any(filters.values())
+    items = selectors.moderation_queue(actor=request.user, filters=filters) if filtered else waiting
     return render(
         request,
         "practices/moderation/queue.html",
         {
             "items": items,
+            "filtered": filtered,
+            "waiting": len(waiting),
+            "unclaimed": sum(1 for item in waiting if item["case"].claimed_by_id is None),
+            "my_claims": [i for i in waiting if i["case"].claimed_by_id == request.user.pk],
             "filters": filters,
             "tlps": [c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED],
             "organisations": Organisation.objects.active().values_list("slug", "name"),
@@ -83,6 +89,7 @@ def review(request: HttpRequest, uuid) -> HttpResponse:
             "diff": selectors.revision_diff(case_study=case_study, revision=revision)
             if revision
             else [],
+            "resubmission": selectors.resubmission_diff(case_study=case_study),
             "tag_form": TagCorrectionForm(current_terms=current_terms)
             if not own and case_study.status in ("submitted", "published")
             else None,
@@ -129,8 +136,7 @@ def claim(request: HttpRequest, uuid) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("You hold this item now."))
-    if request.POST.get("next") == "queue":
-        return redirect("moderation:queue")
+    # Claiming is the start of a review: open the case, from the queue as from its page.
     return redirect("moderation:review", uuid=uuid)
 
 
