@@ -66,9 +66,7 @@ def member_home(*, actor: User) -> MemberHome:
     drafts = own.filter(status=CaseStudy.Status.DRAFT, created_by=actor).order_by(
         "-updated_at", "-pk"
     )
-    returned = own.filter(status=CaseStudy.Status.CHANGES_REQUESTED).order_by(
-        "-updated_at", "-pk"
-    )
+    returned = own.filter(status=CaseStudy.Status.CHANGES_REQUESTED).order_by("-updated_at", "-pk")
     since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     is_recipient = Exists(
         CaseStudy.recipients.through.objects.filter(

@@ -7,5 +7,9 @@ from practices.cases import admin as cases_admin
 from practices.discovery import admin as discovery_admin
 from practices.sync import admin as sync_admin
 from practices.vocabularies import admin as vocabularies_admin
+from practices.vocabularies.refs import term_refs_describe
+
+# The audit room may not import the vocabularies; its admin names tag references through this.
+audit_admin.AuditEventAdmin.describe_refs = staticmethod(term_refs_describe)
 
 __all__ = ["audit_admin", "cases_admin", "discovery_admin", "sync_admin", "vocabularies_admin"]

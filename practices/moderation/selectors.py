@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from practices.audit import readable
 from practices.audit.models import AuditEvent
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_moderates, actor_owns
@@ -15,13 +16,29 @@ from practices.cases.revisions import case_content
 from practices.cases.text import normalise_newlines
 from practices.moderation.diff import diff_html
 from practices.vocabularies.models import Term
+from practices.vocabularies.refs import term_refs_describe
 
 
-def case_study_history(*, actor, case_study: CaseStudy) -> QuerySet[ModerationEvent] | list:
-    """The workflow history, for the originating organisation and moderators only."""
+def case_study_history(*, actor, case_study: CaseStudy) -> list[ModerationEvent]:
+    """The workflow history, for the originating organisation and moderators only.
+
+    Tag corrections carry ``added_text``/``removed_text``: their stored tag references
+    ("disarm-red:T0086") as people read them ("DISARM T0086 Degrade adversary"), named in one
+    query for the whole thread.
+    """
     if not (actor_moderates(actor) or actor_owns(actor, case_study)):
         return []
-    return case_study.events.select_related("actor").order_by("created_at", "id")
+    events = list(case_study.events.select_related("actor").order_by("created_at", "id"))
+    tagged = [e for e in events if e.kind == ModerationEvent.Kind.TAGS]
+    refs = term_refs_describe(
+        ref
+        for event in tagged
+        for ref in [*event.details.get("added", []), *event.details.get("removed", [])]
+    )
+    for event in tagged:
+        event.added_text = [refs.get(r, r) for r in event.details.get("added", [])]
+        event.removed_text = [refs.get(r, r) for r in event.details.get("removed", [])]
+    return events
 
 
 def moderation_queue(*, actor, filters: dict) -> list[dict]:
@@ -93,9 +110,7 @@ def resubmission_diff(*, case_study: CaseStudy) -> dict | None:
     snapshot = (request.details or {}).get("snapshot")
     return {
         "request": request,
-        "rows": content_diff(before=snapshot, after=case_content(case_study))
-        if snapshot
-        else None,
+        "rows": content_diff(before=snapshot, after=case_content(case_study)) if snapshot else None,
     }
 
 
@@ -151,6 +166,11 @@ def content_diff(*, before: dict, after: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def audit_events_readable(events) -> list[AuditEvent]:
+    """A page of audit events with readable kinds, fields and tags (practices.audit.readable)."""
+    return readable.audit_events_readable(events, describe_refs=term_refs_describe)
 
 
 def audit_event_list(*, actor) -> QuerySet[AuditEvent]:

@@ -307,5 +307,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "practices/moderation/audit_log.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "events": selectors.audit_events_readable(page.object_list),
+            "query": query.urlencode(),
+        },
     )
