@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -19,8 +22,14 @@ from practices.cases.models import CaseRevision, CaseStudy
 from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, PracticesError, TransitionRefused
-from practices.moderation import revisions, selectors, transitions
-from practices.moderation.forms import CommentForm, DecisionForm, TagCorrectionForm
+from practices.moderation import keywords, revisions, selectors, transitions
+from practices.moderation.forms import (
+    CommentForm,
+    DecisionForm,
+    KeywordMergeForm,
+    KeywordRenameForm,
+    TagCorrectionForm,
+)
 
 ACTIONS = {
     "request_changes": (transitions.case_study_request_changes, _("Changes requested.")),
@@ -314,3 +323,81 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+def _keyword_page(request: HttpRequest, *, rename=None, merge=None, status: int = 200):
+    """The keyword list; with ?keyword=<code>, that keyword's rename and merge forms."""
+    search = request.GET.get("q", "")[:200]
+    listed = keywords.keyword_list(actor=request.user, search=search)
+    code = request.POST.get("keyword") or request.GET.get("keyword")
+    context: dict = {"keywords": listed, "search": search}
+    if code:
+        term, cases = keywords.keyword_get(actor=request.user, code=code)
+        others = [
+            (k["code"], k["label"])
+            for k in keywords.keyword_list(actor=request.user)
+            if k["code"] != term.code
+        ]
+        context |= {
+            "keyword": term,
+            "keyword_cases": cases,
+            "rename_form": rename or KeywordRenameForm(initial={"label": term.label}),
+            "merge_form": merge or KeywordMergeForm(choices=others),
+        }
+    return render(request, "practices/moderation/keywords.html", context, status=status)
+
+
+@moderator_required
+def keyword_list(request: HttpRequest) -> HttpResponse:
+    return _keyword_page(request)
+
+
+def _keyword_done(request: HttpRequest, change: keywords.KeywordChange, was: str):
+    if change.merged:
+        messages.success(
+            request,
+            _("“%(was)s” was merged into “%(now)s”.") % {"was": was, "now": change.keyword.label},
+        )
+    else:
+        messages.success(
+            request, _("“%(was)s” is now “%(now)s”.") % {"was": was, "now": change.keyword.label}
+        )
+    return redirect(f"{reverse('moderation:keywords')}?keyword={quote(change.keyword.code)}")
+
+
+@require_POST
+@moderator_required
+def keyword_rename(request: HttpRequest) -> HttpResponse:
+    term, _cases = keywords.keyword_get(actor=request.user, code=request.POST.get("keyword", ""))
+    form = KeywordRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            change = keywords.keyword_rename(
+                actor=request.user, keyword=term, label=form.cleaned_data["label"]
+            )
+        except keywords.KeywordRefused as exc:
+            form.add_error("label" if exc.field == "label" else None, str(exc))
+        else:
+            return _keyword_done(request, change, term.label)
+    return _keyword_page(request, rename=form, status=400)
+
+
+@require_POST
+@moderator_required
+def keyword_merge(request: HttpRequest) -> HttpResponse:
+    term, _cases = keywords.keyword_get(actor=request.user, code=request.POST.get("keyword", ""))
+    others = [
+        (k["code"], k["label"])
+        for k in keywords.keyword_list(actor=request.user)
+        if k["code"] != term.code
+    ]
+    form = KeywordMergeForm(request.POST, choices=others)
+    if form.is_valid():
+        into, _into_cases = keywords.keyword_get(actor=request.user, code=form.cleaned_data["into"])
+        try:
+            change = keywords.keyword_merge(actor=request.user, keyword=term, into=into)
+        except keywords.KeywordRefused as exc:
+            form.add_error("into" if exc.field == "into" else None, str(exc))
+        else:
+            return _keyword_done(request, change, term.label)
+    return _keyword_page(request, merge=form, status=400)
