@@ -36,7 +36,11 @@ def is_term_ref(value: object) -> bool:
 
 def term_ref_text(slug: str, code: str, term: Term | None) -> str:
     if term is None:
-        return f"{slug}:{code}"
+        # A keyword since merged or renamed, a term since removed: its code still reads.
+        if slug in DISARM:
+            return f"DISARM {code}"
+        noun = TAXONOMY_NOUNS.get(slug)
+        return f"{noun} {code}" if noun else f"{slug}:{code}"
     if slug in DISARM:
         # DISARM names stay in English, as the framework publishes them.
         return f"DISARM {term.code} {term.label}" if term.code != term.label else term.label
