@@ -16,7 +16,7 @@ from practices.cases.revisions import case_content
 from practices.cases.text import normalise_newlines
 from practices.moderation.diff import diff_html
 from practices.vocabularies.models import Term
-from practices.vocabularies.refs import term_refs_describe
+from practices.vocabularies.refs import term_ref_text, term_refs_describe
 
 
 def case_study_history(*, actor, case_study: CaseStudy) -> list[ModerationEvent]:
@@ -121,6 +121,16 @@ def _field_label(field: str) -> str | None:
         return None
 
 
+def _names(model, ids: set[int]) -> dict[int, str]:
+    if model is Term:
+        # Tags as people read them: "DISARM T0086 …", "theme Elections and referendums".
+        return {
+            t.pk: term_ref_text(t.taxonomy.slug, t.code, t)
+            for t in Term.objects.filter(pk__in=ids).select_related("taxonomy")
+        }
+    return {o.pk: str(o) for o in model.objects.filter(pk__in=ids)}
+
+
 def content_diff(*, before: dict, after: dict) -> list[dict]:
     """Field by field, how ``after`` differs from ``before`` (both as ``case_content`` gives
     them): word-level diffs of the texts, additions and removals of tags, recipients and
@@ -143,7 +153,7 @@ def content_diff(*, before: dict, after: dict) -> list[dict]:
     ]:
         old_ids, new_ids = set(current.get(key, [])), set(proposed.get(key, []))
         if old_ids != new_ids:
-            names = {o.pk: str(o) for o in model.objects.filter(pk__in=old_ids | new_ids)}
+            names = _names(model, old_ids | new_ids)
             rows.append(
                 {
                     "label": label,
