@@ -96,7 +96,7 @@ def keyword_get(*, actor, code: str) -> tuple[Term, int]:
     term = Term.objects.filter(taxonomy__slug=KEYWORD, code=code).first()
     if term is None:
         raise Http404
-    row = _visible_usage(actor).filter(term_id=term.pk).first()
+    row = _visible_usage(actor).filter(term_id=term.pk).order_by("term_id").first()
     if row is None:
         raise Http404
     return term, row["cases"]
