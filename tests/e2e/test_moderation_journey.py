@@ -224,6 +224,11 @@ def test_submit_request_changes_resubmit_publish_and_find(new_page, people):
 
     # 4. The moderator, still signed in, approves and publishes.
     open_review(moderator)
+    # What the organisation changed since the request, beside the request itself.
+    changed = moderator.get_by_role("region", name="Changed since changes were requested")
+    expect(changed.locator("blockquote")).to_have_text(REQUEST)
+    expect(changed.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(changed.locator("ins").first).to_be_visible()
     expect(moderator.get_by_text("Approvals: 0 of 1")).to_be_visible()
     expect(moderator.get_by_text(NEW_OUTCOME)).to_be_visible()
     moderator.get_by_role("button", name="Approve and publish").click()
