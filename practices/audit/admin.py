@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from practices.audit import readable
@@ -30,7 +31,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Object kind"), ordering="object_type")
     def object_kind(self, obj: AuditEvent) -> str:
-        return readable.object_type_label(obj.object_type)
+        return capfirst(readable.object_type_label(obj.object_type))
 
     @admin.display(description=_("Changes, readable"))
     def readable_changes(self, obj: AuditEvent):

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from practices.audit.readable import audit_events_readable, object_type_label
 from practices.cases.services import case_study_update
 from practices.models import AuditEvent, ModerationEvent, Taxonomy, Term
@@ -271,3 +272,22 @@ def test_audit_log_page_makes_a_constant_number_of_queries(required, org, member
         client.get(reverse("practices:audit-log"))
 
     assert len(after) == len(before)
+
+
+def test_operator_admin_shows_audit_entries_readably(required, org, member, moderator):
+    case = submitted(org, member, required)
+    transitions.case_study_retag(
+        actor=moderator, case_study=case, terms={"disarm-red": [term("disarm-red", "T0086")]}
+    )
+    event = AuditEvent.objects.get(object_type="practices.casestudy", action="update")
+    operator = User.objects.create_superuser(email="ops@example.test", password="x-y-z-12345")
+    client = signed_in(operator)
+
+    listing = client.get(reverse("admin:practices_auditevent_changelist")).content.decode()
+    detail = client.get(
+        reverse("admin:practices_auditevent_change", args=[event.pk])
+    ).content.decode()
+
+    assert "Case study" in listing
+    assert "added DISARM T0086" in detail
+    assert "removed DISARM T0002" in detail
