@@ -4,8 +4,8 @@
   published cases of other organisations shared with them (recipient ones marked) and their
   saved searches;
 - moderators: what waits in the review queue and what they hold;
-- organisation admins: people and invitations, API token and webhook health, and pending
-  access requests (provided by the hub's access requests; see ``access_requests_pending``).
+- organisation admins: pending access requests for their organisation's cases, people and
+  invitations, API token and webhook health.
 
 Every case listed or counted comes from ``visible_to`` (``for_reader`` where an originator is
 shown). Each panel is a fixed number of queries whatever the number of rows, so the home page
@@ -25,6 +25,8 @@ from accounts.selectors import organisation_members
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_moderates
 from practices.discovery.models import SavedSearch
+from practices.hub.access_selectors import access_requests_pending_for
+from practices.hub.models import AccessRequest
 from practices.moderation.selectors import moderation_queue
 from practices.sync.models import WebhookEndpoint, WebhookEvent
 
@@ -139,14 +141,12 @@ def admin_home(*, actor: User) -> AdminHome:
     )
 
 
-def access_requests_pending(*, actor: User) -> list | None:
-    """Slot for the hub's access requests (issue 14 part 3), built by another change.
-
-    Returns None while that selector does not exist, and the template shows nothing then. To
-    wire it up: return ``list(access_requests_pending_for(organisation=actor.organisation))``
-    (from ``practices.hub``) for an organisation admin, and None for everyone else.
-    """
-    return None
+def access_requests_pending(*, actor: User) -> list[AccessRequest]:
+    """Access requests waiting for the admin's organisation (the hub's selector: requests for
+    its own cases, which its admins read in full), oldest first; one query."""
+    if not actor.is_org_admin or actor.organisation_id is None:
+        return []
+    return list(access_requests_pending_for(organisation=actor.organisation)[:PANEL_ROWS])
 
 
 def home_context(*, actor: User) -> dict:

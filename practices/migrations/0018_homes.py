@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("practices", "0014_case_links"),
+        ("practices", "0017_access_requests"),
     ]
 
     operations = [

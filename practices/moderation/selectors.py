@@ -146,6 +146,8 @@ def content_diff(*, before: dict, after: dict) -> list[dict]:
             # Text stored before input was normalised may differ in line endings only.
             old, new = normalise_newlines(old), normalise_newlines(new)
         if old != new:
+            if isinstance(old, bool) or isinstance(new, bool):
+                old, new = (_("yes") if v else _("no") for v in (old, new))
             rows.append({"label": label, "html": diff_html(str(old or ""), str(new or ""))})
     for key, model, label in [
         ("terms", Term, _("Tags")),

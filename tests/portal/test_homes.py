@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Invitation
 from accounts.services import api_token_create
 from practices.discovery.models import SavedSearch
+from practices.hub.access import access_request_create
 from practices.sync.models import WebhookEndpoint, WebhookEvent
 from tests.conftest import enrol_totp
 from tests.factories import CaseStudyFactory, OrganisationFactory, UserFactory
@@ -232,16 +233,26 @@ def test_org_admin_sees_people_invitations_tokens_and_failing_webhooks(admin_set
     assert "Returned for changes" in html
 
 
-def test_org_admin_home_has_the_access_requests_slot(admin_setup):
-    client = Client()
-    client.force_login(admin_setup)
+def test_org_admin_sees_pending_access_requests_for_their_cases(
+    admin_setup, org, other_org, outsider, outsider_admin
+):
+    ours = published(org, "Our discoverable case", tlp="amber", discoverable=True)
+    theirs = published(other_org, "Their discoverable case", tlp="amber", discoverable=True)
+    access_request_create(actor=outsider, case_study=ours, reason="We face the same forgery.")
+    third = UserFactory(organisation=OrganisationFactory(name="Third Office"))
+    access_request_create(actor=third, case_study=theirs, reason="Not for the member's admin.")
+    enrol_totp(admin_setup)
 
-    response = client.get(HOME)
+    html = page(admin_setup)
 
-    # Filled by the hub's access requests (access_requests_pending_for); empty until then.
-    assert "access_requests_pending" in response.context
-    assert response.context["access_requests_pending"] is None
-    assert "Pending access requests" not in response.content.decode()
+    assert "Japanese Test Office asks to read “Our discoverable case”" in html
+    assert "Their discoverable case" not in html
+    assert "Third Office" not in html
+    # The other organisation's admin sees only requests for their own case.
+    enrol_totp(outsider_admin)
+    theirs_html = page(outsider_admin)
+    assert "Third Office asks to read “Their discoverable case”" in theirs_html
+    assert "Our discoverable case" not in theirs_html
 
 
 def test_member_has_no_admin_context(member):
@@ -252,6 +263,7 @@ def test_member_has_no_admin_context(member):
 
     assert "admin_home" not in response.context
     assert "access_requests_pending" not in response.context
+    assert "Pending access requests" not in response.content.decode()
     assert "moderator_home" not in response.context
 
 
@@ -293,6 +305,9 @@ def _more_rows(org, other_org, member, admin=None):
         CaseStudyFactory(organisation=other_org, status="submitted", submitted_at=timezone.now())
         if admin is not None:
             api_token_create(actor=None, organisation=org, name=f"Unused {i}")
+            asked = published(org, f"Asked {i}", tlp="amber", discoverable=True)
+            asking = UserFactory(organisation=OrganisationFactory())
+            access_request_create(actor=asking, case_study=asked, reason="We need it.")
             _event(_endpoint(org, f"https://f{i}.example.test/"), status="failed", attempts=8)
 
 
