@@ -12,12 +12,16 @@ from django.views.i18n import set_language as django_set_language
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from portal.health import health_report
+from portal.homes import home_context
 from practices.hub.collection_selectors import collections_recent
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The visitors' introduction, or for a signed-in person the panels of their roles."""
+    context = home_context(actor=request.user)
     # Only collections the reader may read, each counting only the cases they may read.
-    return render(request, "home.html", {"collections": collections_recent(actor=request.user)})
+    context["collections"] = collections_recent(actor=request.user)
+    return render(request, "home.html", context)
 
 
 @never_cache
