@@ -101,6 +101,7 @@ class CaseSearchStixView(GenericAPIView):
         ],
         responses=BundleSerializer,
         operation_id="cases_stix_search",
+        filters=True,  # the list's filters, though this is not a paginated list
     )
     def get(self, request):
         raw_limit = request.query_params.get("limit")
