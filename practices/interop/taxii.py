@@ -37,6 +37,7 @@ STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+SITE_NAME = "Counter-Disinformation Practice Exchange"
 
 CASES = "cases"
 DISARM = "disarm"
@@ -147,7 +148,7 @@ def discovery(request, actor):
     root = _api_root_url(request)
     return _json(
         {
-            "title": gettext("Counter-Disinformation Practice Exchange"),
+            "title": SITE_NAME,  # a name, not translated
             "description": gettext("Case studies and the DISARM framework as STIX 2.1."),
             "default": root,
             "api_roots": [root],
@@ -159,7 +160,7 @@ def discovery(request, actor):
 def api_root(request, actor):
     return _json(
         {
-            "title": gettext("Practice Exchange"),
+            "title": SITE_NAME,
             "versions": [MEDIA_TYPE],
             "max_content_length": MAX_CONTENT_LENGTH,
         }
