@@ -38,6 +38,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 SITE_NAME = "Counter-Disinformation Practice Exchange"
+# The position of the marking-definitions, which come before every case (feed entries start at 1).
+MARKINGS = -1
 
 CASES = "cases"
 DISARM = "disarm"
@@ -274,7 +276,7 @@ def _decode_next(token: str) -> selectors.Position:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         version, seq, skip = text.split(":")
-        if version != "v1" or int(seq) < 0 or int(skip) < 0:
+        if version != "v1" or int(seq) < MARKINGS or int(skip) < 0:
             raise ValueError
         return selectors.Position(seq=int(seq), skip=int(skip))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
@@ -310,15 +312,17 @@ def _cases_page(actor, query: Query) -> Page:
     base = selectors.served_cases(actor)
     position = query.position
     if position is None:
-        after = selectors.seq_after(query.added_after) if query.added_after else 0
-        position = selectors.Position(seq=after)
+        if query.added_after:
+            position = selectors.Position(seq=selectors.seq_after(query.added_after))
+        else:
+            position = selectors.Position(seq=MARKINGS)
     entries: list[Entry] = []
-    if position.seq == 0 and query.added_after is None:
+    if position.seq == MARKINGS:
         for index, obj in enumerate(disarm.markings()):
             if index < position.skip or not query.keeps(obj, _version(obj)):
                 continue
             if len(entries) == query.limit:
-                return Page(entries, selectors.Position(seq=0, skip=index))
+                return Page(entries, selectors.Position(seq=MARKINGS, skip=index))
             entries.append(Entry(obj, stix.TLP_CREATED[:-1] + "000Z", _version(obj)))
         position = selectors.Position(seq=0)
     if query.ids is not None:
@@ -335,6 +339,10 @@ def _cases_page(actor, query: Query) -> Page:
             if index < skip or not query.keeps(obj, _version(obj)):
                 continue
             if len(entries) == query.limit:
+                if index == 0:
+                    # The page ends right before this case: continue after the one before
+                    # (no served case sits between two consecutive feed numbers).
+                    return Page(entries, selectors.Position(seq=case.feed_seq - 1))
                 return Page(entries, selectors.Position(seq=case.feed_seq, skip=index))
             entries.append(Entry(obj, stamp, _version(obj)))
     if len(cases) > query.limit:
@@ -345,7 +353,7 @@ def _cases_page(actor, query: Query) -> Page:
 
 def _disarm_page(query: Query) -> Page:
     objects = disarm.framework_objects()
-    start = query.position.seq if query.position else 0
+    start = max(query.position.seq, 0) if query.position else 0
     stamp = stix.DISARM_CREATED[:-1] + "000Z"
     if query.added_after and query.added_after >= datetime.datetime.fromisoformat(
         stix.DISARM_CREATED

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from practices.interop import stix
 from tests.factories import UserFactory
@@ -216,3 +217,17 @@ def test_a_search_bundle_makes_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/cases/stix/")
     assert len([o for o in response.json()["objects"] if o["type"] == "report"]) == 8
+
+
+def test_the_case_page_offers_the_exports_to_signed_in_readers(world, reader_org, settings):
+    page = reverse("practices:case-detail", args=[world["green"].uuid])
+    person = Client()
+    person.force_login(UserFactory(organisation=reader_org))
+    content = person.get(page).content.decode()
+    assert f'href="/api/v1/cases/{world["green"].uuid}/stix/"' in content
+    assert f'href="/api/v1/cases/{world["green"].uuid}/misp/"' in content
+    settings.PUBLIC_VIEW_ENABLED = True
+    clear = make_case(organisation=world["green"].organisation, tlp="clear")
+    visitor = Client().get(reverse("practices:case-detail", args=[clear.uuid]))
+    assert visitor.status_code == 200
+    assert "/stix/" not in visitor.content.decode()
