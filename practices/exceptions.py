@@ -58,3 +58,7 @@ class LinkRefused(PracticesError):
 
 class LinkExists(LinkRefused):
     """The same link (cases and kind) exists already."""
+
+
+class AccessRequestRefused(PracticesError):
+    """An access request cannot be made, decided or withdrawn as asked; nothing was saved."""

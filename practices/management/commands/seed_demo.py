@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
-from practices.demo.loader import seed_cases
+from practices.demo.loader import seed_access_requests, seed_cases
 from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         # Demo cases are tagged with vocabulary terms, so the vocabularies come first.
         vocabularies_load()
         cases = seed_cases(organisations, people)
+        # A pending request for a discoverable case, for the originating admins to decide.
+        seed_access_requests(people)
         # Demo cases are written directly; give each one its first change-feed entry.
         feed.backfill()
         # …and their search documents.
