@@ -40,6 +40,8 @@ MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 SITE_NAME = "Counter-Disinformation Practice Exchange"
 # The position of the marking-definitions, which come before every case (feed entries start at 1).
 MARKINGS = -1
+# How many batches of cases a request reads at most, looking for objects the filters keep.
+EMPTY_ROUNDS = 20
 
 CASES = "cases"
 DISARM = "disarm"
@@ -308,7 +310,18 @@ def _version(obj: dict) -> str:
 
 def _cases_page(actor, query: Query) -> Page:
     """A page of the cases collection: markings first (a fresh read only), then the cases'
-    objects in feed order, ``limit`` objects at most."""
+    objects in feed order, ``limit`` objects at most. A page that filters left empty is not
+    sent with ``more``: clients (taxii2-client's ``as_pages``) take the size of a page for the
+    limit of the next one, so reading goes on until something is found or the end."""
+    for _round in range(EMPTY_ROUNDS):
+        page = _cases_page_once(actor, query)
+        if page.entries or page.next is None:
+            return page
+        query.position = page.next
+    return page
+
+
+def _cases_page_once(actor, query: Query) -> Page:
     base = selectors.served_cases(actor)
     position = query.position
     if position is None:
