@@ -50,7 +50,7 @@ def manifest(request):
     actor, refused = _actor(request)
     if refused:
         return refused
-    cases = list(selectors.served_cases(actor).order_by("feed_seq"))
+    cases = list(selectors.served_cases(actor).order_by("-published_at", "-id"))
     return _json(
         {payload["Event"]["uuid"]: misp.manifest_entry(payload) for payload in misp.events(cases)}
     )

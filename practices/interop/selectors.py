@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
 from practices.cases.models import CaseStudy
 from practices.interop import stix
@@ -25,18 +25,8 @@ from practices.sync.models import CaseChange
 
 
 def served_cases(actor):
-    """The cases these formats serve to this actor, annotated with their feed position."""
-    latest = CaseChange.objects.filter(case_study_id=OuterRef("pk")).order_by("-seq")
-    return (
-        CaseStudy.objects.for_reader(actor)
-        .published()
-        .exclude(tlp=CaseStudy.TLP.AMBER_STRICT)
-        .annotate(
-            feed_seq=Subquery(latest.values("seq")[:1]),
-            date_added=Subquery(latest.values("created_at")[:1]),
-        )
-        .filter(feed_seq__isnull=False)
-    )
+    """The cases these formats serve to this actor (``for_reader``: anonymisation decided)."""
+    return CaseStudy.objects.for_reader(actor).published().exclude(tlp=CaseStudy.TLP.AMBER_STRICT)
 
 
 def seq_after(moment: datetime.datetime) -> int:
@@ -62,13 +52,31 @@ class Position:
 
 
 def cases_page(queryset, position: Position, count: int) -> list[CaseStudy]:
-    """Up to ``count`` cases from ``position`` in feed order (the case at ``position.seq``
-    first, when the page resumes inside it)."""
-    if position.skip:
-        queryset = queryset.filter(feed_seq__gte=position.seq)
-    else:
-        queryset = queryset.filter(feed_seq__gt=position.seq)
-    return list(queryset.order_by("feed_seq")[:count])
+    """Up to ``count`` cases of ``queryset`` from ``position`` in feed order (the case at
+    ``position.seq`` first, when the page resumes inside it), each with ``feed_seq`` and
+    ``date_added`` set from its latest feed entry.
+
+    The walk goes along the feed (its unique ``seq`` index) and keeps each case's latest entry
+    only, so a page reads about ``count`` entries past the position, not every served case."""
+    later = CaseChange.objects.filter(
+        case_study_id=OuterRef("case_study_id"), seq__gt=OuterRef("seq")
+    )
+    entries = list(
+        CaseChange.objects.filter(
+            seq__gte=position.seq if position.skip else position.seq + 1,
+            case_study_id__in=queryset.values("pk"),
+        )
+        .exclude(Exists(later))
+        .order_by("seq")
+        .values_list("seq", "case_study_id", "created_at")[:count]
+    )
+    cases = queryset.in_bulk([case_id for _seq, case_id, _at in entries])
+    out = []
+    for seq, case_id, created_at in entries:
+        case = cases[case_id]
+        case.feed_seq, case.date_added = seq, created_at
+        out.append(case)
+    return out
 
 
 def cases_holding(queryset, object_ids: set[str]) -> list[int]:
