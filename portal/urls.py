@@ -31,6 +31,8 @@ urlpatterns = [
         include(
             (
                 [
+                    # Before the case routes: "cases/stix/" is not a case's uuid.
+                    *include("practices.interop.api_urls")[0].urlpatterns,
                     *include("practices.api.urls")[0].urlpatterns,
                     *include("accounts.api.urls")[0].urlpatterns,
                 ],
@@ -38,6 +40,7 @@ urlpatterns = [
             ),
         ),
     ),
+    path("", include("practices.interop.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", views.api_docs, name="api-docs"),
 ]

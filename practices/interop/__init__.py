@@ -1,0 +1,1 @@
+"""Interoperability: STIX 2.1, TAXII 2.1 and MISP."""

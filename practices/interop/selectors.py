@@ -1,0 +1,104 @@
+"""What the TAXII server and the MISP feed serve: published cases the token's organisation may
+read (``for_reader``), never AMBER+STRICT (these two exist to be mirrored onward, which
+AMBER+STRICT forbids), in the change feed's commit order.
+
+When an object was "added" is when its case's latest change-feed entry was written: the entry's
+``seq`` is handed out under the feed's lock (``practices.sync.feed``), so entries commit in
+``seq`` order, and its ``created_at`` is taken under that lock, after the previous entry
+committed, so it grows with ``seq`` (as long as the web servers share one clock: servers
+whose clocks drift apart by more than a commit's duration could break it). ``added_after=T``
+is therefore read as "from the first entry written after T on", a ``seq``: a poller that keeps
+the last ``date_added`` it saw and asks for what came after misses nothing, even when writers
+commit concurrently. A case that changes moves to the end (it is added again, as its new
+version); a case the token may no longer read (withdrawn, TLP raised, recipient removed) is
+simply gone from what it reads.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
+from practices.cases.models import CaseStudy
+from practices.interop import stix
+from practices.sync.models import CaseChange
+
+
+def served_cases(actor):
+    """The cases these formats serve to this actor (``for_reader``: anonymisation decided)."""
+    return CaseStudy.objects.for_reader(actor).published().exclude(tlp=CaseStudy.TLP.AMBER_STRICT)
+
+
+def seq_after(moment: datetime.datetime) -> int:
+    """The last ``seq`` not after ``moment``: entries after it were all written after it."""
+    first_after = (
+        CaseChange.objects.filter(created_at__gt=moment)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if first_after is None:
+        return CaseChange.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    return first_after - 1
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts: after entry ``seq``, or inside the case at ``seq`` from object
+    ``skip`` on (a page may end in the middle of a case's objects)."""
+
+    seq: int = 0
+    skip: int = 0
+
+
+def cases_page(queryset, position: Position, count: int) -> list[CaseStudy]:
+    """Up to ``count`` cases of ``queryset`` from ``position`` in feed order (the case at
+    ``position.seq`` first, when the page resumes inside it), each with ``feed_seq`` and
+    ``date_added`` set from its latest feed entry.
+
+    The walk goes along the feed (its unique ``seq`` index) and keeps each case's latest entry
+    only, so a page reads about ``count`` entries past the position, not every served case."""
+    later = CaseChange.objects.filter(
+        case_study_id=OuterRef("case_study_id"), seq__gt=OuterRef("seq")
+    )
+    entries = list(
+        CaseChange.objects.filter(
+            seq__gte=position.seq if position.skip else position.seq + 1,
+            case_study_id__in=queryset.values("pk"),
+        )
+        .exclude(Exists(later))
+        .order_by("seq")
+        .values_list("seq", "case_study_id", "created_at")[:count]
+    )
+    cases = queryset.in_bulk([case_id for _seq, case_id, _at in entries])
+    out = []
+    for seq, case_id, created_at in entries:
+        case = cases[case_id]
+        case.feed_seq, case.date_added = seq, created_at
+        out.append(case)
+    return out
+
+
+def cases_holding(queryset, object_ids: set[str]) -> list[int]:
+    """The ids of the cases (of ``queryset``) whose export may hold one of these object ids.
+
+    Object ids are UUIDv5 hashes and cannot be turned back into a case, so every served case's
+    possible ids are computed from its uuid and term codes (one query each, no rendering) and
+    compared; the caller then renders only the cases found.
+    """
+    if not object_ids:
+        return []
+    rows = list(queryset.values_list("pk", "uuid", "originator_visible"))
+    terms: dict[int, list[tuple[str, str]]] = {}
+    links = CaseStudy.terms.through.objects.filter(
+        casestudy_id__in=queryset.values("pk"), term__taxonomy__slug__in=list(stix.TERM_TYPES)
+    ).values_list("casestudy_id", "term__taxonomy__slug", "term__code")
+    for case_id, taxonomy, code in links:
+        terms.setdefault(case_id, []).append((taxonomy, code))
+    return [
+        pk
+        for pk, case_uuid, visible in rows
+        if object_ids & stix.candidate_ids(case_uuid, terms.get(pk, ()), originator_visible=visible)
+    ]
