@@ -17,7 +17,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Fast hashing, mail to the test outbox, tasks inline, files in a temporary folder,
-    fresh rate-limit counters."""
+    fresh rate-limit counters, and the site's default language: a request made in another
+    language leaves that language active in the thread, which would otherwise carry over into
+    the next test's service calls and mails."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -27,6 +29,9 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_collection_modifyitems(config, items):
