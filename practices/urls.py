@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from practices.cases.urls import urlpatterns as case_pages
 from practices.discovery.urls import urlpatterns as discovery_pages
+from practices.hub.adoption_urls import urlpatterns as adoption_pages
 from practices.insights.urls import urlpatterns as insight_pages
 from practices.moderation.urls import audit_urlpatterns as audit_log
 from practices.moderation.urls import case_urlpatterns as workflow_actions
 
 app_name = "practices"
 
-urlpatterns = [*discovery_pages, *insight_pages, *case_pages, *workflow_actions, *audit_log]
+urlpatterns = [
+    *discovery_pages,
+    *insight_pages,
+    *case_pages,
+    *adoption_pages,
+    *workflow_actions,
+    *audit_log,
+]

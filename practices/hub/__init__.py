@@ -1,0 +1,1 @@
+"""The hub: curation and the learning loop (collections, adoption feedback, access requests)."""
