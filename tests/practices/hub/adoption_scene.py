@@ -60,7 +60,11 @@ def make_scene() -> Scene:
     originator = OrganisationFactory(name=ORIGINATOR_NAME, short_name="EOO", country="EE")
     recipient = OrganisationFactory(name="Norwegian Recipient Unit", short_name="NRU", country="NO")
     adopter = OrganisationFactory(
-        name=ADOPTER_NAME, short_name=ADOPTER_SHORT, country="KR", partner_group="ap4_partner", region="indo_pacific"
+        name=ADOPTER_NAME,
+        short_name=ADOPTER_SHORT,
+        country="KR",
+        partner_group="ap4_partner",
+        region="indo_pacific",
     )
     bystander = OrganisationFactory(name="Bystander Bureau", short_name="BB", country="FR")
     hub = OrganisationFactory(name="Hub", short_name="Hub", partner_group="hub", country="LV")

@@ -208,3 +208,25 @@ def test_rendering_of_adoptions_matches_the_serializer(scene, who):
     lean = json.dumps(cases_render(page, actor=actor, request=request), ensure_ascii=False)
     data = CaseStudySerializer(page, many=True, context={"actor": actor, "request": request}).data
     assert lean == json.dumps(data, cls=JSONEncoder, ensure_ascii=False)
+
+
+def test_insights_rank_visible_cases_by_visible_adoptions(scene):
+    public = scene.case(tlp="green")
+    hidden = scene.case(tlp="amber")  # the bystander may not read it
+    hidden.title = "Secret amber practice"
+    hidden.save()
+    for _ in range(3):
+        scene.adoption(hidden, effect="highly_effective")
+    scene.adoption(public, effect="ineffective")
+    scene.adoption(public, effect="effective", anonymised=True)
+    html = scene.client("bystander").get("/insights/").content.decode()
+    start = html.index('id="chart-adopted"')
+    table = html[start : html.index("</section>", start)]
+    assert public.title in table
+    assert "Secret amber practice" not in html
+    assert "<td>2</td>" in table and "<td>2.0</td>" in table
+    assert "<td>3</td>" not in table
+    # The recipient reads both: the amber case ranks first.
+    html = scene.client("recipient").get("/insights/").content.decode()
+    table = html[html.index('id="chart-adopted"') :]
+    assert table.index("Secret amber practice") < table.index(public.title)
