@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
-from practices.demo.loader import seed_cases
+from practices.demo.loader import seed_adoptions, seed_cases
 from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         # Demo cases are tagged with vocabulary terms, so the vocabularies come first.
         vocabularies_load()
         cases = seed_cases(organisations, people)
+        adoptions = seed_adoptions(organisations)
         # Demo cases are written directly; give each one its first change-feed entry.
         feed.backfill()
         # …and their search documents.
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(organisations)} organisations, {len(people)} people, "
-                f"{cases} case studies."
+                f"{cases} case studies, {adoptions} adoptions."
             )
         )
         self.stdout.write(f"Every demo account signs in with the password: {DEMO_PASSWORD}")

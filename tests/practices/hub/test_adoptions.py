@@ -193,3 +193,24 @@ def test_originator_name_of_an_anonymised_case_stays_hidden_in_the_adoption_mail
     # no originator name on its page.
     response = scene.client("adopter").get(f"/cases/{case.uuid}/")
     assert ORIGINATOR_NAME not in response.content.decode()
+
+
+def test_demo_data_holds_named_and_anonymised_adoptions_and_loads_twice_the_same(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from practices.demo.loader import ADOPTIONS
+
+    call_command("seed_demo", stdout=StringIO())
+    first = sorted(Adoption.objects.values_list("uuid", "case_study_id", "organisation_id"))
+    call_command("seed_demo", stdout=StringIO())
+    assert sorted(Adoption.objects.values_list("uuid", "case_study_id", "organisation_id")) == (
+        first
+    )
+    assert len(first) == len(ADOPTIONS)
+    assert {a.attribution_mode for a in Adoption.objects.all()} == {"named", "anonymised"}
+    for adoption in Adoption.objects.select_related("case_study"):
+        assert adoption.organisation_id != adoption.case_study.organisation_id
+        assert adoption.case_study.status == "published"
+        assert CaseChange.objects.filter(case_study=adoption.case_study).exists()
