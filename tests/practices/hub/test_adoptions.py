@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from practices.exceptions import AdoptionRefused
 from practices.hub import adoptions
@@ -29,6 +29,13 @@ VALUES = {
 @pytest.fixture
 def scene(db):
     return make_scene()
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # Services answer in the active language; no earlier test may leave another one active.
+    with translation.override("en"):
+        yield
 
 
 def _record(scene, case, who="adopter", **extra):
