@@ -207,7 +207,7 @@ def test_demo_data_holds_named_and_anonymised_adoptions_and_loads_twice_the_same
 
     from django.core.management import call_command
 
-    from practices.demo.loader import ADOPTIONS
+    from practices.demo.adoptions import ADOPTIONS
 
     call_command("seed_demo", stdout=StringIO())
     first = sorted(Adoption.objects.values_list("uuid", "case_study_id", "organisation_id"))

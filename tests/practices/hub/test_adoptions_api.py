@@ -73,8 +73,7 @@ def test_refusals(scene):
     assert blocked.status_code == 404
     withdrawn = scene.case(status="withdrawn")
     assert (
-        token(scene.originator).get(f"/api/v1/cases/{withdrawn.uuid}/adoptions/").status_code
-        == 200
+        token(scene.originator).get(f"/api/v1/cases/{withdrawn.uuid}/adoptions/").status_code == 200
     )
     assert not Adoption.objects.exists()
 
