@@ -230,3 +230,24 @@ def test_insights_rank_visible_cases_by_visible_adoptions(scene):
     html = scene.client("recipient").get("/insights/").content.decode()
     table = html[html.index('id="chart-adopted"') :]
     assert table.index("Secret amber practice") < table.index(public.title)
+
+
+def test_operators_read_adoptions_in_the_admin_but_write_nothing_there(scene, client):
+    from django.urls import reverse
+
+    from accounts.models import User
+    from tests.conftest import enrol_totp
+
+    operator = User.objects.create_superuser(email="ops@example.test", password="x-long-pass")
+    enrol_totp(operator)
+    client.force_login(operator)
+    adoption = scene.adoption(scene.case())
+    listing = client.get(reverse("admin:practices_adoption_changelist"))
+    assert listing.status_code == 200
+    assert str(adoption.uuid) in listing.content.decode()
+    change = client.get(reverse("admin:practices_adoption_change", args=[adoption.pk]))
+    assert change.status_code == 200
+    assert client.get(reverse("admin:practices_adoption_add")).status_code == 403
+    delete = client.post(reverse("admin:practices_adoption_delete", args=[adoption.pk]))
+    assert delete.status_code == 403
+    assert Adoption.objects.filter(pk=adoption.pk).exists()
