@@ -94,3 +94,18 @@ def test_only_the_adopting_organisation_changes_or_removes(scene):
     assert own.patch(url, {"where": "Ulsan", "version": 1}, format="json").status_code == 409
     assert own.delete(url).status_code == 204
     assert not Adoption.objects.exists()
+
+
+def test_insights_api_ranks_most_adopted_visible_cases(scene):
+    public = scene.case(tlp="green")
+    hidden = scene.case(tlp="amber")
+    for _ in range(3):
+        scene.adoption(hidden, effect="highly_effective")
+    scene.adoption(public, effect="ineffective")
+    scene.adoption(public, effect="not_assessed")
+    ranked = token(scene.bystander, write=False).get("/api/v1/insights/").json()["most_adopted"]
+    assert [(r["uuid"], r["adoptions"], r["average_effect"]) for r in ranked] == [
+        (str(public.uuid), 2, 1.0)
+    ]
+    ranked = token(scene.recipient, write=False).get("/api/v1/insights/").json()["most_adopted"]
+    assert [r["uuid"] for r in ranked] == [str(hidden.uuid), str(public.uuid)]
