@@ -5,15 +5,18 @@ from __future__ import annotations
 from practices.audit import admin as audit_admin
 from practices.cases import admin as cases_admin
 from practices.discovery import admin as discovery_admin
-from practices.hub import adoption_admin
+from practices.hub import access_admin, adoption_admin
+from practices.insights import admin as insights_admin
 from practices.sync import admin as sync_admin
 from practices.vocabularies import admin as vocabularies_admin
 
 __all__ = [
+    "access_admin",
     "adoption_admin",
     "audit_admin",
     "cases_admin",
     "discovery_admin",
+    "insights_admin",
     "sync_admin",
     "vocabularies_admin",
 ]

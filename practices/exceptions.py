@@ -67,3 +67,7 @@ class AdoptionRefused(PracticesError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class AccessRequestRefused(PracticesError):
+    """An access request cannot be made, decided or withdrawn as asked; nothing was saved."""

@@ -18,7 +18,7 @@ from practices.cases.models import (
     _attachment_path,
 )
 from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
-from practices.hub.models import Adoption
+from practices.hub.models import AccessRequest, Adoption
 from practices.insights.models import CaseLink
 from practices.moderation.models import Approval
 from practices.sync.models import (
@@ -32,6 +32,7 @@ from practices.vocabularies.models import Taxonomy, Term
 
 __all__ = [
     "TLP_RED_REFUSAL",
+    "AccessRequest",
     "Adoption",
     "Approval",
     "Attachment",

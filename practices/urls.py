@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from practices.cases.urls import urlpatterns as case_pages
 from practices.discovery.urls import urlpatterns as discovery_pages
+from practices.hub.access_urls import urlpatterns as access_pages
 from practices.hub.adoption_urls import urlpatterns as adoption_pages
 from practices.insights.urls import urlpatterns as insight_pages
 from practices.moderation.urls import audit_urlpatterns as audit_log
@@ -19,4 +20,5 @@ urlpatterns = [
     *adoption_pages,
     *workflow_actions,
     *audit_log,
+    *access_pages,
 ]

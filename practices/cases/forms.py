@@ -162,11 +162,12 @@ class HandlingForm(SectionForm):
 
     class Meta:
         model = CaseStudy
-        fields = ["tlp", "attribution_mode"]
+        fields = ["tlp", "attribution_mode", "discoverable"]
         widgets = {"attribution_mode": forms.RadioSelect, "tlp": forms.RadioSelect}
         labels = {
             "tlp": _("Traffic Light Protocol (TLP 2.0)"),
             "attribution_mode": _("Attribution"),
+            "discoverable": _("Discoverable: other organisations may ask for access"),
         }
 
     def __init__(self, *args, current_recipients: list[int], **kwargs):

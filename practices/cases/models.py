@@ -180,6 +180,20 @@ class CaseStudy(models.Model):
     attribution_mode = models.CharField(
         max_length=20, choices=AttributionMode.choices, default=AttributionMode.NAMED
     )
+    # Only a stub of a discoverable case is offered to other organisations
+    # (``CaseStudyQuerySet.discoverable_by``); the case itself stays AMBER, readable only as
+    # ``visible_to`` says.
+    discoverable = models.BooleanField(
+        _("discoverable"),
+        default=False,
+        help_text=_(
+            "TLP:AMBER only. Lists a short stub of the published case (title, DISARM "
+            "techniques, region, incident year; never your organisation's name if the case is "
+            "anonymised) to members of every organisation, who may then ask your "
+            "organisation's admins for access with a reason. Nothing else is shown until an "
+            "admin grants a request."
+        ),
+    )
 
     # Moderation
     submission_round = models.PositiveIntegerField(
@@ -209,6 +223,12 @@ class CaseStudy(models.Model):
         verbose_name_plural = "case studies"
         constraints = [
             models.CheckConstraint(condition=~Q(tlp="red"), name="case_study_never_tlp_red"),
+            # AMBER+STRICT is never re-shared onward, so it is never offered either.
+            models.CheckConstraint(
+                condition=Q(discoverable=False) | Q(tlp="amber"),
+                name="case_study_discoverable_only_amber",
+                violation_error_message="Only a TLP:AMBER case can be discoverable.",
+            ),
             *_length_limits("case_study", text.CASE_TEXT_LIMITS),
         ]
         indexes = [
@@ -254,6 +274,8 @@ class CaseStudy(models.Model):
     def clean(self) -> None:
         if self.tlp == self.TLP.RED:
             raise ValidationError({"tlp": TLP_RED_REFUSAL})
+        if self.discoverable and self.tlp != self.TLP.AMBER:
+            raise ValidationError({"discoverable": DISCOVERABLE_REFUSAL})
         if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
             raise ValidationError({"incident_end": _("The incident cannot end before it starts.")})
         if self.response_start and self.response_end and self.response_end < self.response_start:
@@ -313,6 +335,12 @@ class CaseStudy(models.Model):
 TLP_RED_REFUSAL = _(
     "TLP:RED material is for named recipients only and does not belong on a shared portal. "
     "Choose AMBER+STRICT and name the recipient organisations, or share it through other channels."
+)
+
+DISCOVERABLE_REFUSAL = _(
+    "Only a TLP:AMBER case can be discoverable. AMBER+STRICT is never shared onward, and "
+    "CLEAR and GREEN cases are already readable by every member. Untick “discoverable” or "
+    "choose TLP:AMBER."
 )
 
 

@@ -78,6 +78,30 @@ class CaseStudyQuerySet(models.QuerySet):
         )
         return self.filter(own | shared)
 
+    def discoverable_by(self, actor) -> CaseStudyQuerySet:
+        """The cases whose *stub* this actor may see, to ask for access: published TLP:AMBER
+        cases that their originator marked discoverable, which the actor may not read already
+        (not its own organisation's, not a recipient's, not a moderator's).
+
+        This is not a second reading rule. A stub reveals only the title, DISARM Red
+        techniques, region and incident year of the case, and its organisation only when the
+        case is named; ``practices.hub.access_selectors.stub_list`` loads nothing else. These
+        cases are by construction outside ``visible_to(actor)``, so search, facets, counts,
+        the matrix, insights, the API and the feed (all built from ``visible_to``) never show
+        them. Members of an active organisation only: visitors, deactivated people and people
+        of inactive organisations see no stub at all.
+        """
+        Status, TLP = self.model.Status, self.model.TLP
+        organisation_id = _actor_organisation_id(actor)
+        if organisation_id is None:
+            return self.none()
+        readable = self.model.objects.visible_to(actor).filter(pk=OuterRef("pk"))
+        return (
+            self.filter(status=Status.PUBLISHED, tlp=TLP.AMBER, discoverable=True)
+            .exclude(organisation_id=organisation_id)
+            .exclude(Exists(readable))
+        )
+
     def tlps_published_to(self, actor) -> frozenset[str]:
         """The TLPs whose *every* published case ``visible_to(actor)`` returns, whoever wrote it.
 

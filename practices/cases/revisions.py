@@ -18,6 +18,7 @@ from accounts.models import Organisation, User
 from practices.cases.locking import case_locked, revision_locked
 from practices.cases.models import CaseRevision, CaseStudy
 from practices.cases.querysets import actor_owns
+from practices.cases.services import undiscoverable_unless_amber
 from practices.exceptions import StaleEdit, TransitionRefused
 from practices.vocabularies.models import Term
 
@@ -26,7 +27,7 @@ EDITABLE_FIELDS = [
     "incident", "attribution_confidence", "audiences", "incident_start",
     "incident_end", "response", "responders", "response_start", "response_end", "resources",
     "outcome", "effectiveness", "evidence", "lessons", "recommendations", "tlp",
-    "attribution_mode",
+    "attribution_mode", "discoverable",
 ]  # fmt: skip
 DATE_FIELDS = {"incident_start", "incident_end", "response_start", "response_end"}
 
@@ -110,6 +111,9 @@ def revision_update(
     if revision.version != expected_version:
         raise StaleEdit(current_version=revision.version)
     data = revision.data
+    if fields:
+        proposed = revision_as_case(revision)
+        fields = undiscoverable_unless_amber(fields, proposed)
     for field, value in (fields or {}).items():
         data["fields"][field] = _encode(value)
     if terms is not None:

@@ -29,7 +29,13 @@ from practices.cases.attachments import (
 )
 from practices.cases.changes import case_change_record
 from practices.cases.locking import case_locked
-from practices.cases.models import Attachment, CaseStudy, ModerationEvent, Reference
+from practices.cases.models import (
+    Attachment,
+    CaseRevision,
+    CaseStudy,
+    ModerationEvent,
+    Reference,
+)
 from practices.cases.querysets import actor_owns
 from practices.exceptions import AttachmentRefused, Gone, PracticesError, StaleEdit
 from practices.vocabularies.labels import content_language_default
@@ -129,7 +135,7 @@ def case_study_update(
     # Forms may have changed the instance in memory; the stored row is the "before".
     case_study = CaseStudy.objects.select_related("organisation").get(pk=case_study.pk)
     _require_own_editable(actor, case_study)
-    fields = fields or {}
+    fields = undiscoverable_unless_amber(fields or {}, case_study)
     candidate = CaseStudy(**{**_snapshot(case_study, _CONCRETE), **fields})
     candidate.full_clean(exclude=["uuid", "organisation", "created_by"], validate_unique=False)
     if recipients is not None and case_study.organisation in recipients:
@@ -182,6 +188,63 @@ def case_study_update(
     if references is not None:
         changes["references"] = [None, [r["url"] for r in references]]
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case_study, changes=changes)
+    case_change_record(case_study)
+    return case_study
+
+
+def undiscoverable_unless_amber(fields: dict[str, Any], case_study: CaseStudy) -> dict[str, Any]:
+    """Changing the TLP away from AMBER clears ``discoverable`` (rather than refusing the save):
+    AMBER+STRICT is never offered onward, and CLEAR and GREEN cases are readable anyway. The
+    case form refuses the combination itself, with a message; this covers every other path
+    (the API, revisions)."""
+    tlp = fields.get("tlp", case_study.tlp)
+    if tlp != CaseStudy.TLP.AMBER and (fields.get("discoverable") or case_study.discoverable):
+        return {**fields, "discoverable": False}
+    return fields
+
+
+@transaction.atomic
+def case_study_recipient_add(
+    *, actor: User, case_study: CaseStudy, organisation: Organisation
+) -> CaseStudy:
+    """Name one more recipient organisation on a published AMBER case (an access request was
+    granted); the same record as any recipient change: audited, a feed entry and the webhook
+    events of ``case_change_record`` in this transaction.
+
+    The caller holds the case row lock (``case_locked``). The case's version is not raised:
+    its text did not change, and an open revision must stay approvable. The organisation is
+    added to that revision's recipients too, so approving it later does not take the access
+    away again. Telling the new recipient is the caller's (moderation.notifications).
+    """
+    if case_study.status != Status.PUBLISHED or case_study.tlp != CaseStudy.TLP.AMBER:
+        raise PracticesError(_("Only a published TLP:AMBER case can be shared this way."))
+    if organisation.pk == case_study.organisation_id:
+        raise PracticesError(_("The originating organisation reads its own case already."))
+    before = sorted(case_study.recipients.values_list("name", flat=True))
+    if organisation.name in before:
+        raise PracticesError(
+            _("%(organisation)s is a recipient of this case already.")
+            % {"organisation": organisation.name}
+        )
+    case_study.recipients.add(organisation)
+    CaseStudy.objects.filter(pk=case_study.pk).update(updated_at=timezone.now())
+    # The case row is locked, so its open revision (locked second, as everywhere) cannot
+    # change under us.
+    for revision in case_study.revisions.select_for_update().filter(status__in=CaseRevision.OPEN):
+        if organisation.pk not in revision.data["recipients"]:
+            revision.data["recipients"] = sorted([*revision.data["recipients"], organisation.pk])
+            revision.save(update_fields=["data"])
+    case_study.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case_study,
+        changes=changes_between(
+            {"recipients": before},
+            {"recipients": sorted(case_study.recipients.values_list("name", flat=True))},
+        ),
+        organisation=getattr(actor, "organisation", None),
+    )
     case_change_record(case_study)
     return case_study
 

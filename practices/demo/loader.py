@@ -40,6 +40,8 @@ from django.utils.text import slugify
 
 from accounts.models import Organisation, User
 from practices.cases.models import CaseStudy, ModerationEvent, Reference
+from practices.hub.access import access_request_create
+from practices.hub.models import AccessRequest
 from practices.moderation.models import Approval
 from practices.vocabularies.models import Taxonomy, Term
 
@@ -102,6 +104,7 @@ class DemoCase:
     lessons: str = ""
     recommendations: str = ""
     attribution_mode: str = CaseStudy.AttributionMode.NAMED
+    discoverable: bool = False  # AMBER only: its stub is offered for access requests
     recipients: tuple[str, ...] = ()
     region: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
@@ -181,6 +184,12 @@ def _choice(choices: type[models.TextChoices]) -> Callable[[Any], str]:
     return read
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _statuses(value: Any) -> tuple[str, ...]:
     return tuple(_choice(Status)(step) for step in _codes(value))
 
@@ -226,6 +235,7 @@ READERS: dict[str, Callable[[Any], Any]] = {
     "lessons": _markdown,
     "recommendations": _markdown,
     "attribution_mode": _choice(CaseStudy.AttributionMode),
+    "discoverable": _flag,
     **dict.fromkeys(
         ("recipients", "region", "countries", "languages", "red", "blue", "platforms", "themes"),
         _codes,
@@ -392,6 +402,7 @@ def _case_build(
         "recommendations": spec.recommendations,
         "tlp": spec.tlp,
         "attribution_mode": spec.attribution_mode,
+        "discoverable": spec.discoverable,
         # As practices.moderation sets them: the last submission counts, and each one opens a
         # new round of approvals.
         "submitted_at": max(times[Status.SUBMITTED], default=None),
@@ -527,3 +538,37 @@ def seed_cases(organisations: dict[str, Organisation], people: dict[str, User]) 
     _insert_keep_times(events)
     _insert_keep_times(approvals)
     return CaseStudy.objects.filter(uuid__in=uuids).count()
+
+
+# --- Access requests ---------------------------------------------------------------------------
+
+# (case title, asking person): a request waiting for the originating organisation's admins.
+ACCESS_REQUESTS = [
+    (
+        "Fabricated 'leaked documents' on AUKUS submarine costs (demo)",
+        "member@jp.demo",
+        "Our office is tracking forged cabinet documents about defence spending; we would like "
+        "to compare how the forgery was exposed and what the public statement said. (demo)",
+    ),
+]
+
+
+def seed_access_requests(people: dict[str, User]) -> int:
+    """Ask for access to the discoverable demo cases, once: a request is made only when that
+    organisation never asked for that case, so a request people granted, declined or withdrew
+    in the demo is not made again. Goes through the hub's service, as a person would. Returns
+    how many requests were made."""
+    made = 0
+    for title, email, reason in ACCESS_REQUESTS:
+        person = people[email]
+        case = CaseStudy.objects.filter(uuid=uuid.uuid5(DEMO_NAMESPACE, title)).first()
+        if (
+            case is None
+            or not CaseStudy.objects.discoverable_by(person).filter(pk=case.pk).exists()
+        ):
+            continue  # changed in the demo: no longer offered to them
+        if AccessRequest.objects.filter(case_study=case, organisation=person.organisation).exists():
+            continue
+        access_request_create(actor=person, case_study=case, reason=reason)
+        made += 1
+    return made

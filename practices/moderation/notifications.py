@@ -151,22 +151,36 @@ def event_notify(event: ModerationEvent) -> int:
     return send(recipients, subject, "case_event", context)
 
 
-def recipients_for(case_study: CaseStudy) -> list[User]:
-    """People of the case's recipient organisations who want optional e-mail: active, of an
-    active organisation, and never of the originating organisation itself."""
+def recipients_for(
+    case_study: CaseStudy, *, organisation_ids: Iterable[int] | None = None
+) -> list[User]:
+    """People of the case's recipient organisations (or of those of them named in
+    ``organisation_ids``) who want optional e-mail: active, of an active organisation, and
+    never of the originating organisation itself."""
+    organisations = case_study.recipients.all()
+    if organisation_ids is not None:
+        organisations = organisations.filter(pk__in=list(organisation_ids))
     people = (
         User.objects.active()
-        .filter(organisation__in=case_study.recipients.all())
+        .filter(organisation__in=organisations)
         .exclude(organisation_id=case_study.organisation_id)
         .order_by("pk")
     )
     return _wanted(people, essential=False)
 
 
-def recipients_notify(case_study: CaseStudy) -> int:
+def recipients_notify(
+    case_study: CaseStudy,
+    *,
+    organisation_ids: Iterable[int] | None = None,
+    already_told: Iterable[int] = (),
+) -> int:
     """Tell the recipient organisations of a newly published AMBER or AMBER+STRICT case that it
     was shared with them. The originator is named only when the case is named: an anonymised
-    case shows "a partner organisation" and its region, as on the case page."""
+    case shows "a partner organisation" and its region, as on the case page.
+
+    ``organisation_ids`` limits the mail to recipients just added (an access request granted);
+    ``already_told`` are people who received another message about the same change."""
     if case_study.tlp not in CaseStudy.RESTRICTED_TLPS:
         return 0
     organisation = case_study.organisation
@@ -182,4 +196,8 @@ def recipients_notify(case_study: CaseStudy) -> int:
     def subject() -> str:
         return _("Shared with your organisation: %(title)s") % {"title": case_study.title}
 
-    return send(recipients_for(case_study), subject, "recipient_published", context)
+    skip = set(already_told)
+    people = [
+        p for p in recipients_for(case_study, organisation_ids=organisation_ids) if p.pk not in skip
+    ]
+    return send(people, subject, "recipient_published", context)

@@ -74,6 +74,8 @@ def revision_diff(*, case_study: CaseStudy, revision) -> list[dict]:
             old, new = normalise_newlines(old), normalise_newlines(new)
         if old != new:
             label = CaseStudy._meta.get_field(field).verbose_name
+            if isinstance(old, bool) or isinstance(new, bool):
+                old, new = (_("yes") if v else _("no") for v in (old, new))
             rows.append(
                 {"label": label.capitalize(), "html": diff_html(str(old or ""), str(new or ""))}
             )

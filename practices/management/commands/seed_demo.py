@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
 from practices.demo.adoptions import seed_adoptions
-from practices.demo.loader import seed_cases
+from practices.demo.loader import seed_access_requests, seed_cases
 from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load
@@ -19,6 +19,8 @@ class Command(BaseCommand):
         vocabularies_load()
         cases = seed_cases(organisations, people)
         adoptions = seed_adoptions(organisations)
+        # A pending request for a discoverable case, for the originating admins to decide.
+        seed_access_requests(people)
         # Demo cases are written directly; give each one its first change-feed entry.
         feed.backfill()
         # …and their search documents.

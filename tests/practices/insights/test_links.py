@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from practices.exceptions import LinkExists, LinkRefused
 from practices.insights.links import case_link_list
 from practices.insights.services import case_link_create, case_link_delete
 from practices.models import AuditEvent, CaseLink, CaseStudy
 from tests.conftest import enrol_totp
-from tests.factories import CaseStudyFactory
+from tests.factories import PASSWORD, CaseStudyFactory
 from tests.practices.api.test_api_cases import bearer
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +359,19 @@ def test_the_link_endpoints_are_in_the_openapi_schema(client, db):
     detail = paths["/api/v1/cases/{uuid}/links/{link_uuid}/"]["delete"]
     assert detail["operationId"] == "cases_links_destroy"
     assert "204" in detail["responses"]
+
+
+def test_operators_find_links_in_the_admin_but_do_not_make_them_there(client, cases, member):
+    made = link(member, cases, "own", "other")
+    operator = User.objects.create_superuser(email="ops@example.test", password=PASSWORD)
+    enrol_totp(operator)
+    client.force_login(operator)
+
+    listing = client.get(reverse("admin:practices_caselink_changelist"))
+    change = client.get(reverse("admin:practices_caselink_change", args=[made.pk]))
+    add = client.get(reverse("admin:practices_caselink_add"))
+
+    assert listing.status_code == 200
+    assert str(made.to_case.uuid) in listing.content.decode()
+    assert change.status_code == 200
+    assert add.status_code == 403
