@@ -57,6 +57,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 ),
             )
             return reverse("mfa_activate_totp")
+        # allauth honours ``next=`` before asking here, after a password or a two-factor
+        # sign-in alike; without one, moderators start at the review queue, everyone else at
+        # their home page.
+        if getattr(request.user, "is_moderator", False) and user_may_sign_in(request.user):
+            return reverse("moderation:queue")
         return super().get_login_redirect_url(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:

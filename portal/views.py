@@ -12,10 +12,12 @@ from django.views.i18n import set_language as django_set_language
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from portal.health import health_report
+from portal.homes import home_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The visitors' introduction, or for a signed-in person the panels of their roles."""
+    return render(request, "home.html", home_context(actor=request.user))
 
 
 @never_cache

@@ -9,6 +9,10 @@ from practices.hub import access_admin, adoption_admin
 from practices.insights import admin as insights_admin
 from practices.sync import admin as sync_admin
 from practices.vocabularies import admin as vocabularies_admin
+from practices.vocabularies.refs import term_refs_describe
+
+# The audit room may not import the vocabularies; its admin names tag references through this.
+audit_admin.AuditEventAdmin.describe_refs = staticmethod(term_refs_describe)
 
 __all__ = [
     "access_admin",

@@ -220,7 +220,8 @@ class CaseStudy(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        verbose_name_plural = "case studies"
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
         constraints = [
             models.CheckConstraint(condition=~Q(tlp="red"), name="case_study_never_tlp_red"),
             # AMBER+STRICT is never re-shared onward, so it is never offered either.
@@ -383,6 +384,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename

@@ -40,6 +40,7 @@ from django.utils.text import slugify
 
 from accounts.models import Organisation, User
 from practices.cases.models import CaseStudy, ModerationEvent, Reference
+from practices.cases.revisions import EDITABLE_FIELDS
 from practices.hub.access import access_request_create
 from practices.hub.models import AccessRequest
 from practices.moderation.models import Approval
@@ -120,6 +121,9 @@ class DemoCase:
     moderator: str = "moderator@hub.demo"
     withdrawn_by: str = ""  # an admin of the organisation, for withdrawn cases
     comments: tuple[tuple[str, str], ...] = ()  # (to_status, comment) for commented steps
+    # (field, value) as the text read when changes were last requested, for a case submitted
+    # again since: the review page shows the difference (practices.moderation.selectors).
+    before_changes: tuple[tuple[str, Any], ...] = ()
 
     @property
     def uuid(self) -> uuid.UUID:
@@ -208,6 +212,14 @@ def _comments(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((step, _prose(comment)) for step, comment in value.items())
 
 
+def _before_changes(value: Any) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(value, dict) or not set(value) <= set(EDITABLE_FIELDS):
+        raise ValueError("must map some of the case's editable fields to their earlier text")
+    return tuple(
+        (field, _markdown(text) if isinstance(text, str) else text) for field, text in value.items()
+    )
+
+
 READERS: dict[str, Callable[[Any], Any]] = {
     "title": _text,
     "organisation": _text,
@@ -247,6 +259,7 @@ READERS: dict[str, Callable[[Any], Any]] = {
     "moderator": _text,
     "withdrawn_by": _text,
     "comments": _comments,
+    "before_changes": _before_changes,
 }
 REQUIRED = frozenset(f.name for f in fields(DemoCase) if f.default is MISSING)
 
@@ -461,6 +474,40 @@ def _terms_lookup(specs: list[DemoCase]) -> dict[tuple[str, str], Term]:
     return found
 
 
+def _as_stored(value: Any) -> Any:
+    # As practices.cases.revisions stores content: dates as ISO text.
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _snapshot_before_changes(
+    spec: DemoCase,
+    case: CaseStudy,
+    trail: list[ModerationEvent],
+    *,
+    terms: list[int],
+    recipients: list[int],
+    references: list[Reference],
+) -> None:
+    """On the last "changes requested" of a case submitted again since, the content as the
+    moderator read it then (as ``case_study_request_changes`` stores it): today's content with
+    the spec's ``before_changes`` in place of what was changed."""
+    requests = [e for e in trail if e.to_status == Status.CHANGES_REQUESTED]
+    if not spec.before_changes or not requests or trail[-1].to_status != Status.SUBMITTED:
+        return
+    fields = {f: _as_stored(getattr(case, f)) for f in EDITABLE_FIELDS}
+    fields |= {f: _as_stored(v) for f, v in spec.before_changes}
+    requests[-1].details = {
+        "snapshot": {
+            "fields": fields,
+            "terms": sorted(terms),
+            "recipients": sorted(recipients),
+            "references": [
+                {"url": r.url, "title": r.title, "archive_url": r.archive_url} for r in references
+            ],
+        }
+    }
+
+
 def _keyword_code(label: str) -> str:
     """The code ``practices.cases.services.keywords_to_terms`` gives a typed keyword."""
     return slugify(label)[:64] or label[:64]
@@ -518,18 +565,28 @@ def seed_cases(organisations: dict[str, Organisation], people: dict[str, User]) 
             for slug, chosen in codes
             for code in chosen
         ]
-        recipient_links += [
+        case_recipients = [
             CaseStudy.recipients.through(
                 casestudy_id=case.pk, organisation_id=organisations[slug].pk
             )
             for slug in spec.recipients
         ]
-        references += [
+        case_references = [
             Reference(case_study=case, url=url, title=title, position=position)
             for position, (url, title) in enumerate(spec.references)
         ]
+        recipient_links += case_recipients
+        references += case_references
         for event in trail:
             event.case_study = case
+        _snapshot_before_changes(
+            spec,
+            case,
+            trail,
+            terms=[terms[slug, code].pk for slug, chosen in codes for code in chosen],
+            recipients=[link.organisation_id for link in case_recipients],
+            references=case_references,
+        )
         events += trail
         approvals += _approvals(case, trail)
     CaseStudy.terms.through.objects.bulk_create(term_links)

@@ -51,6 +51,8 @@ class CaseLink(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = _("case link")
+        verbose_name_plural = _("case links")
         constraints = [
             models.UniqueConstraint(
                 fields=["from_case", "to_case", "kind"], name="case_link_unique_per_kind"

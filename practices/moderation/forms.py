@@ -50,3 +50,23 @@ class TagCorrectionForm(NormalisedForm):
 
     def chosen_terms(self) -> dict[str, list[Term]]:
         return {slug: list(self.cleaned_data[f"terms_{slug}"]) for slug, _ in self.TAXONOMIES}
+
+
+class KeywordRenameForm(NormalisedForm):
+    """A keyword's new name; the service checks it (commas, length, an existing keyword)."""
+
+    label = forms.CharField(
+        label=_("New name"),
+        max_length=200,
+        help_text=_("If another keyword already has this name, the two become one (a merge)."),
+    )
+
+
+class KeywordMergeForm(NormalisedForm):
+    """The keyword to merge into, among those the moderator can see."""
+
+    into = forms.ChoiceField(label=_("Merge into"))
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].choices = [("", _("Choose a keyword")), *choices]

@@ -31,6 +31,7 @@ from practices.cases.changes import case_change_record
 from practices.cases.locking import case_locked
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_moderates, actor_owns
+from practices.cases.revisions import case_content
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, TransitionRefused
 from practices.moderation import notifications
@@ -257,12 +258,17 @@ def case_study_request_changes(*, actor: User, case_study: CaseStudy, comment: s
     """Return a submission to its organisation with what to change (comment required)."""
     case_study = _locked(case_study)
     _check(actor, case_study, TRANSITIONS["request_changes"], comment)
-    _move(
+    # The content as the moderator read it, so that the review of the resubmission shows
+    # what changed since (practices.moderation.selectors.resubmission_diff).
+    snapshot = case_content(case_study)
+    event = _move(
         actor=actor,
         case_study=case_study,
         transition=TRANSITIONS["request_changes"],
         comment=comment,
     )
+    event.details = {"snapshot": snapshot}
+    event.save(update_fields=["details"])
     return case_study
 
 

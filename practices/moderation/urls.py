@@ -15,6 +15,9 @@ app_name = "moderation"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("keywords/", views.keyword_list, name="keywords"),
+    path("keywords/rename/", views.keyword_rename, name="keyword-rename"),
+    path("keywords/merge/", views.keyword_merge, name="keyword-merge"),
     path("cases/<uuid:uuid>/", views.review, name="review"),
     path("cases/<uuid:uuid>/claim/", views.claim, name="claim"),
     path("cases/<uuid:uuid>/unclaim/", views.unclaim, name="unclaim"),

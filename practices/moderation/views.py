@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -19,8 +22,14 @@ from practices.cases.models import CaseRevision, CaseStudy
 from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.services import case_study_missing
 from practices.exceptions import IncompleteCase, PracticesError, TransitionRefused
-from practices.moderation import revisions, selectors, transitions
-from practices.moderation.forms import CommentForm, DecisionForm, TagCorrectionForm
+from practices.moderation import keywords, revisions, selectors, transitions
+from practices.moderation.forms import (
+    CommentForm,
+    DecisionForm,
+    KeywordMergeForm,
+    KeywordRenameForm,
+    TagCorrectionForm,
+)
 
 ACTIONS = {
     "request_changes": (transitions.case_study_request_changes, _("Changes requested.")),
@@ -42,12 +51,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = {
         key: request.GET.get(key, "") for key in ("tlp", "region", "organisation", "claimed")
     }
-    items = selectors.moderation_queue(actor=request.user, filters=filters)
+    waiting = selectors.moderation_queue(actor=request.user, filters={})
+    filtered = any(filters.values())
+    items = selectors.moderation_queue(actor=request.user, filters=filters) if filtered else waiting
     return render(
         request,
         "practices/moderation/queue.html",
         {
             "items": items,
+            "filtered": filtered,
+            "waiting": len(waiting),
+            "unclaimed": sum(1 for item in waiting if item["case"].claimed_by_id is None),
+            "my_claims": [i for i in waiting if i["case"].claimed_by_id == request.user.pk],
             "filters": filters,
             "tlps": [c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED],
             "organisations": Organisation.objects.active().values_list("slug", "name"),
@@ -83,6 +98,7 @@ def review(request: HttpRequest, uuid) -> HttpResponse:
             "diff": selectors.revision_diff(case_study=case_study, revision=revision)
             if revision
             else [],
+            "resubmission": selectors.resubmission_diff(case_study=case_study),
             "tag_form": TagCorrectionForm(current_terms=current_terms)
             if not own and case_study.status in ("submitted", "published")
             else None,
@@ -129,8 +145,7 @@ def claim(request: HttpRequest, uuid) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("You hold this item now."))
-    if request.POST.get("next") == "queue":
-        return redirect("moderation:queue")
+    # Claiming is the start of a review: open the case, from the queue as from its page.
     return redirect("moderation:review", uuid=uuid)
 
 
@@ -301,5 +316,88 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "practices/moderation/audit_log.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "events": selectors.audit_events_readable(page.object_list),
+            "query": query.urlencode(),
+        },
     )
+
+
+def _keyword_page(request: HttpRequest, *, rename=None, merge=None, status: int = 200):
+    """The keyword list; with ?keyword=<code>, that keyword's rename and merge forms."""
+    search = request.GET.get("q", "")[:200]
+    listed = keywords.keyword_list(actor=request.user, search=search)
+    code = request.POST.get("keyword") or request.GET.get("keyword")
+    context: dict = {"keywords": listed, "search": search}
+    if code:
+        term, cases = keywords.keyword_get(actor=request.user, code=code)
+        others = [
+            (k["code"], k["label"])
+            for k in keywords.keyword_list(actor=request.user)
+            if k["code"] != term.code
+        ]
+        context |= {
+            "keyword": term,
+            "keyword_cases": cases,
+            "rename_form": rename or KeywordRenameForm(initial={"label": term.label}),
+            "merge_form": merge or KeywordMergeForm(choices=others),
+        }
+    return render(request, "practices/moderation/keywords.html", context, status=status)
+
+
+@moderator_required
+def keyword_list(request: HttpRequest) -> HttpResponse:
+    return _keyword_page(request)
+
+
+def _keyword_done(request: HttpRequest, change: keywords.KeywordChange, was: str):
+    if change.merged:
+        messages.success(
+            request,
+            _("“%(was)s” was merged into “%(now)s”.") % {"was": was, "now": change.keyword.label},
+        )
+    else:
+        messages.success(
+            request, _("“%(was)s” is now “%(now)s”.") % {"was": was, "now": change.keyword.label}
+        )
+    return redirect(f"{reverse('moderation:keywords')}?keyword={quote(change.keyword.code)}")
+
+
+@require_POST
+@moderator_required
+def keyword_rename(request: HttpRequest) -> HttpResponse:
+    term, _cases = keywords.keyword_get(actor=request.user, code=request.POST.get("keyword", ""))
+    form = KeywordRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            change = keywords.keyword_rename(
+                actor=request.user, keyword=term, label=form.cleaned_data["label"]
+            )
+        except keywords.KeywordRefused as exc:
+            form.add_error("label" if exc.field == "label" else None, str(exc))
+        else:
+            return _keyword_done(request, change, term.label)
+    return _keyword_page(request, rename=form, status=400)
+
+
+@require_POST
+@moderator_required
+def keyword_merge(request: HttpRequest) -> HttpResponse:
+    term, _cases = keywords.keyword_get(actor=request.user, code=request.POST.get("keyword", ""))
+    others = [
+        (k["code"], k["label"])
+        for k in keywords.keyword_list(actor=request.user)
+        if k["code"] != term.code
+    ]
+    form = KeywordMergeForm(request.POST, choices=others)
+    if form.is_valid():
+        into, _into_cases = keywords.keyword_get(actor=request.user, code=form.cleaned_data["into"])
+        try:
+            change = keywords.keyword_merge(actor=request.user, keyword=term, into=into)
+        except keywords.KeywordRefused as exc:
+            form.add_error("into" if exc.field == "into" else None, str(exc))
+        else:
+            return _keyword_done(request, change, term.label)
+    return _keyword_page(request, merge=form, status=400)

@@ -58,6 +58,8 @@ class Term(models.Model):
 
     class Meta:
         ordering = ["taxonomy__position", "position", "code"]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
         constraints = [
             models.UniqueConstraint(fields=["taxonomy", "code"], name="term_unique_code"),
         ]

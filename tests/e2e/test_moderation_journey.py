@@ -114,6 +114,9 @@ def sign_in(page: Page, email: str, totp_secret: str | None = None) -> None:
         expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
         page.locator("input[name=code]").fill(fresh_totp_code(totp_secret))
         page.get_by_role("button", name="Sign In", exact=True).click()
+        # Moderators start at the review queue; everyone else at their home page.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+        return
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
 
 
@@ -178,14 +181,11 @@ def test_submit_request_changes_resubmit_publish_and_find(new_page, people):
     expect(row).to_contain_text("Estonian Journey Office")
     expect(row).to_contain_text("TLP:GREEN")
     row.get_by_role("button", name=f"Claim {TITLE}").click()
+    # Claiming opens the case's review page.
     expect(moderator.get_by_text("You hold this item now.")).to_be_visible()
-    expect(row).to_contain_text("Mara Moderator")
-    expect(row.get_by_role("button", name=re.compile("Claim"))).to_have_count(0)
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(TITLE)
     case_study.refresh_from_db()
     assert case_study.claimed_by == people["moderator"]
-
-    row.get_by_role("link", name=TITLE).click()
-    expect(moderator.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(moderator.get_by_text("Held by Mara Moderator")).to_be_visible()
     expect(moderator.get_by_role("note", name="Handling: TLP:GREEN")).to_be_visible()
     # The summary is published with the case (case page, browse cards): the moderator must
@@ -224,6 +224,11 @@ def test_submit_request_changes_resubmit_publish_and_find(new_page, people):
 
     # 4. The moderator, still signed in, approves and publishes.
     open_review(moderator)
+    # What the organisation changed since the request, beside the request itself.
+    changed = moderator.get_by_role("region", name="Changed since changes were requested")
+    expect(changed.locator("blockquote")).to_have_text(REQUEST)
+    expect(changed.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(changed.locator("ins").first).to_be_visible()
     expect(moderator.get_by_text("Approvals: 0 of 1")).to_be_visible()
     expect(moderator.get_by_text(NEW_OUTCOME)).to_be_visible()
     moderator.get_by_role("button", name="Approve and publish").click()

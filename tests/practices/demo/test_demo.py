@@ -15,6 +15,7 @@ from accounts.models import Organisation
 from practices.cases.services import case_study_missing, keywords_to_terms
 from practices.demo.loader import CASES, COMMENTED_STEPS, MODERATOR_STEPS
 from practices.models import Approval, CaseStudy, ModerationEvent, Reference, Term
+from practices.moderation.selectors import resubmission_diff
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,22 @@ def test_each_status_has_the_trail_that_leads_to_it(seeded, status):
         assert [a.moderator for a in approvals] == publishers
         if approvals:
             assert approvals[-1].round == case.submission_round
+
+
+def test_a_resubmitted_case_shows_what_changed_since_changes_were_requested(seeded):
+    """The moderators' review of the demo's resubmission has a diff to show."""
+    resubmitted = [
+        case
+        for case in CaseStudy.objects.filter(status=Status.SUBMITTED, submission_round__gt=1)
+        if (resubmission_diff(case_study=case) or {}).get("rows")
+    ]
+
+    assert resubmitted
+    rows = resubmission_diff(case_study=resubmitted[0])["rows"]
+    assert {row["label"] for row in rows} == {"What changed", "Evidence"}
+
+
+def test_the_demo_has_keywords_for_the_moderators_to_merge(seeded):
+    labels = set(Term.objects.filter(taxonomy__slug="keyword").values_list("label", flat=True))
+
+    assert {"pre-bunking", "prebunking"} <= labels

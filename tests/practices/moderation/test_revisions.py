@@ -213,7 +213,7 @@ def test_review_page_shows_what_the_revision_changes(published, member, moderato
     for words in ("troop", "movements", "border."):
         assert words in deleted
     assert "Forged letters claimed that" not in inserted + deleted  # unchanged words stay plain
-    assert "<ins>Added: LV Latvia</ins>" in html
+    assert "<ins>Added: country Latvia</ins>" in html  # tags read as names, not codes
     assert "https://example.org/new" in inserted
     assert "https://example.org/old" in deleted
 
