@@ -17,7 +17,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Fast hashing, mail to the test outbox, tasks inline, files in a temporary folder,
-    fresh rate-limit counters."""
+    fresh rate-limit counters, the default language."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -25,8 +25,12 @@ def _test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     celery_app.conf.task_always_eager = True
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    # A language activated by an earlier test (a request, a mail in someone's language) stays
+    # active in this thread; every test starts in the default one.
+    translation.deactivate()
 
 
 def pytest_collection_modifyitems(config, items):
