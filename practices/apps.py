@@ -17,8 +17,10 @@ class PracticesConfig(AppConfig):
         multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, 8192)
         # Lower rooms announce their changes on hooks; the rooms above listen (practices/hooks.py).
         from practices.cases.changes import case_changed
+        from practices.cases.rendering import part_install
         from practices.discovery import search
         from practices.hub import collection_services
+        from practices.hub.adoption_rendering import ADOPTIONS
         from practices.sync import feed
         from practices.vocabularies.changes import terms_relabelled
 
@@ -27,3 +29,5 @@ class PracticesConfig(AppConfig):
         # A member case's change alters what its collections show: they get feed entries too.
         case_changed.install(collection_services.collections_case_changed)
         terms_relabelled.install(search.search_index_terms_relabelled)
+        # The hub's adoptions are part of a case as the API, the feed and webhooks show it.
+        part_install(ADOPTIONS)

@@ -60,6 +60,15 @@ class LinkExists(LinkRefused):
     """The same link (cases and kind) exists already."""
 
 
+class AdoptionRefused(PracticesError):
+    """An adoption cannot be recorded, changed or removed as asked; ``field`` names the input
+    at fault, or is "" for the request as a whole."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class AccessRequestRefused(PracticesError):
     """An access request cannot be made, decided or withdrawn as asked; nothing was saved."""
 

@@ -19,7 +19,7 @@ from practices.cases.models import (
 )
 from practices.discovery.models import CaseSearchDocument, SavedSearch, SearchWord
 from practices.hub.collection_models import Collection, CollectionItem
-from practices.hub.models import AccessRequest
+from practices.hub.models import AccessRequest, Adoption
 from practices.insights.models import CaseLink
 from practices.moderation.models import Approval
 from practices.sync.models import (
@@ -34,6 +34,7 @@ from practices.vocabularies.models import Taxonomy, Term
 __all__ = [
     "TLP_RED_REFUSAL",
     "AccessRequest",
+    "Adoption",
     "Approval",
     "Attachment",
     "AuditEvent",

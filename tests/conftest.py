@@ -27,9 +27,9 @@ def _test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     celery_app.conf.task_always_eager = True
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
-    from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
 

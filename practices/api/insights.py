@@ -19,8 +19,10 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from practices.api.facets import SEARCH_PARAMETERS
+from practices.api.serializers import WRITABLE_TLP_CHOICES
 from practices.discovery.browse import capped_count
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.hub.adoptions import most_adopted
 from practices.insights import charts, selectors, theatres
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION, DISARM_VERSION
 
@@ -298,6 +300,19 @@ class QuarterSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching cases whose incident started then.")
 
 
+class MostAdoptedSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    title = serializers.CharField()
+    tlp = serializers.ChoiceField(choices=WRITABLE_TLP_CHOICES)
+    url = serializers.URLField()
+    adoptions = serializers.IntegerField(help_text="Times partner organisations applied it.")
+    average_effect = serializers.FloatField(
+        allow_null=True,
+        help_text="The mean reported effect, 1 (ineffective) to 4 (highly effective); "
+        '"not assessed" left out; null when none was assessed.',
+    )
+
+
 class InsightsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching cases (at most 1001 are counted).")
     over_time = QuarterSerializer(
@@ -311,6 +326,9 @@ class InsightsSerializer(serializers.Serializer):
     effectiveness = EffectivenessCountsSerializer()
     techniques = TechniqueBarSerializer(
         many=True, help_text="The 10 DISARM Red techniques on most matching cases."
+    )
+    most_adopted = MostAdoptedSerializer(
+        many=True, help_text="The 10 matching cases most often applied by partner organisations."
     )
     framework = FrameworkSerializer()
 
@@ -388,6 +406,17 @@ class InsightsView(APIView):
             "techniques": [
                 {**_bar(bar), "counters": [_bar(c) for c in bar.children]}
                 for bar in answer.techniques.bars
+            ],
+            "most_adopted": [
+                {
+                    "uuid": row.case.uuid,
+                    "title": row.case.title,
+                    "tlp": row.case.tlp,
+                    "url": reverse("api:case-detail", args=[row.case.uuid], request=request),
+                    "adoptions": row.adoptions,
+                    "average_effect": row.average,
+                }
+                for row in most_adopted(cases=filterset.filtered(), actor=request.user)
             ],
             "framework": FRAMEWORK,
         }

@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from practices.api import cases, changes, collections, facets, insights, links, vocabularies
+from practices.api import (
+    adoptions,
+    cases,
+    changes,
+    collections,
+    facets,
+    insights,
+    links,
+    vocabularies,
+)
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", cases.CaseStudyViewSet, basename="case")
@@ -19,6 +28,16 @@ urlpatterns = [
         "cases/<uuid:uuid>/links/<uuid:link_uuid>/",
         links.CaseLinkDetailView.as_view(),
         name="case-link",
+    ),
+    path(
+        "cases/<uuid:uuid>/adoptions/",
+        adoptions.CaseAdoptionsView.as_view(),
+        name="case-adoptions",
+    ),
+    path(
+        "cases/<uuid:uuid>/adoptions/<uuid:adoption_uuid>/",
+        adoptions.CaseAdoptionDetailView.as_view(),
+        name="case-adoption",
     ),
     path("matrix/", insights.MatrixView.as_view(), name="matrix"),
     path("matrix/counters/", insights.CounterUseView.as_view(), name="matrix-counters"),

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,22 +66,74 @@ class Links:
         return f"{self._file_head}{case_uuid}{self._file_middle}{attachment_uuid}{self._file_tail}"
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of a case's representation that a higher room owns (the hub's adoptions).
+
+    The lower room may not import it; ``PracticesConfig.ready()`` installs it here. ``load``
+    reads the part for a whole page of cases in one query (case id → rows); ``render`` shapes
+    one case's rows for one reader (the ``actor`` the page, feed or webhook is for).
+    ``CaseStudySerializer`` declares each part's field, so the schema describes it.
+    """
+
+    key: str
+    load: Callable[[list[int]], dict[int, list]]
+    render: Callable[[list, Any], Any]
+
+
+# In the order of CaseStudySerializer.Meta.fields (after "attribution").
+PART_KEYS = ("adoptions",)
+_parts: dict[str, Part] = {}
+
+
+def part_install(part: Part) -> None:
+    if part.key not in PART_KEYS:
+        raise ImproperlyConfigured(f"CaseStudySerializer declares no {part.key!r} field.")
+    _parts[part.key] = part
+
+
+def _installed_parts() -> list[Part]:
+    missing = [key for key in PART_KEYS if key not in _parts]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Nothing renders the case's {missing!r}; practices.apps.PracticesConfig.ready() "
+            "installs the parts."
+        )
+    return [_parts[key] for key in PART_KEYS]
+
+
+def part_render(key: str, case: CaseStudy, actor) -> Any:
+    """One part of one case, for the serializer (the schema's reference output)."""
+    part = next(p for p in _installed_parts() if p.key == key)
+    return part.render(part.load([case.pk]).get(case.pk, []), actor)
+
+
+def datetime_render(value: datetime.datetime | None) -> str | None:
+    """A timestamp as the API writes it (DRF's DateTimeField, in the current time zone)."""
+    return _datetime(value, timezone.get_current_timezone())
+
+
 @dataclass
 class Relations:
-    """A page's terms, references, attachments and (when asked for) recipients, by case id."""
+    """A page's terms, references, attachments, (when asked for) recipients, and the parts
+    higher rooms add, by case id."""
 
     terms: dict[int, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
     references: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     attachments: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     recipients: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    parts: dict[str, dict[int, list]] = field(default_factory=dict)
 
 
 def relations_load(case_ids: Sequence[int], *, recipients: bool) -> Relations:
-    """One query per relation for all these cases, each in the order the serializer shows."""
+    """One query per relation (and part) for all these cases, each in the order the serializer
+    shows."""
     loaded = Relations()
     if not case_ids:
         return loaded
     ids = list(case_ids)
+    for part in _installed_parts():
+        loaded.parts[part.key] = part.load(ids)
     terms = (
         CaseStudy.terms.through.objects.filter(casestudy_id__any=ids)
         .order_by("term__taxonomy__position", "term__position", "term__code")
@@ -148,10 +202,10 @@ def originator_render(case: CaseStudy) -> dict:
 
 
 def case_render(
-    case: CaseStudy, relations: Relations, *, links: Links, show_recipients: bool
+    case: CaseStudy, relations: Relations, *, links: Links, show_recipients: bool, actor
 ) -> dict:
-    """One case as CaseStudySerializer shows it; ``show_recipients`` is its reader rule
-    (the originator and moderators only), decided by the caller."""
+    """One case as CaseStudySerializer shows it to ``actor``; ``show_recipients`` is its reader
+    rule (the originator and moderators only), decided by the caller."""
     zone = timezone.get_current_timezone()
     case_uuid = str(case.uuid)
     terms = relations.terms.get(case.pk, ())
@@ -196,6 +250,8 @@ def case_render(
     out["published_at"] = _datetime(case.published_at, zone)
     disarm = any(taxonomy.startswith("disarm") for taxonomy, _code, _label in terms)
     out["attribution"] = DISARM_ATTRIBUTION if disarm else None
+    for part in _installed_parts():
+        out[part.key] = part.render(relations.parts.get(part.key, {}).get(case.pk, []), actor)
     return out
 
 
@@ -212,6 +268,6 @@ def cases_render(cases: Iterable[CaseStudy], *, actor, request=None) -> list[dic
     relations = relations_load([case.pk for case in cases], recipients=any(shown))
     links = Links(request)
     return [
-        case_render(case, relations, links=links, show_recipients=show)
+        case_render(case, relations, links=links, show_recipients=show, actor=actor)
         for case, show in zip(cases, shown, strict=True)
     ]

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from portal.api import StrictJSONTypesMixin
 from practices.cases.models import CaseStudy
-from practices.cases.rendering import originator_render, shows_recipients
+from practices.cases.rendering import originator_render, part_render, shows_recipients
 from practices.vocabularies.loaders import DISARM_ATTRIBUTION
 from practices.vocabularies.models import Term
 
@@ -55,6 +55,26 @@ class AttachmentOutSerializer(serializers.Serializer):
 
 
 # Changing this docstring changes the schema (it is the component's description).
+class AdoptionSerializer(serializers.Serializer):
+    """An organisation's report that it applied the case's practice; anonymised adopters show
+    only their region, as anonymised cases do."""
+
+    uuid = serializers.UUIDField()
+    adopter = OriginatorSerializer(
+        help_text="The adopting organisation, or only its region when it is anonymised to you."
+    )
+    attribution_mode = serializers.ChoiceField(CaseStudy.AttributionMode.choices)
+    applied_on = serializers.DateField()
+    where = serializers.CharField()
+    adaptation = serializers.CharField(help_text='How it was adapted (Markdown); "" if not said.')
+    effect = serializers.ChoiceField(CaseStudy.Effectiveness.choices)
+    evidence = serializers.ChoiceField(CaseStudy.Evidence.choices)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+# Changing this docstring changes the schema (it is the component's description).
 class CaseStudySerializer(serializers.ModelSerializer):
     """A case as the requester may see it. Expects ``for_reader`` rows with prefetches."""
 
@@ -66,6 +86,8 @@ class CaseStudySerializer(serializers.ModelSerializer):
     attachments = serializers.SerializerMethodField()
     attribution = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    # Produced by the hub room (practices.hub.adoption_rendering), installed as a part.
+    adoptions = serializers.SerializerMethodField()
     language = serializers.CharField(
         read_only=True, help_text="The language the case is written in (ISO 639-1, e.g. ja)."
     )
@@ -89,6 +111,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
             "outcome", "effectiveness", "evidence", "lessons", "recommendations",
             "tags", "keywords", "recipients", "references", "attachments",
             "created_at", "updated_at", "submitted_at", "published_at", "attribution",
+            "adoptions",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -153,6 +176,10 @@ class CaseStudySerializer(serializers.ModelSerializer):
     def get_attribution(self, case: CaseStudy) -> str | None:
         disarm = any(t.taxonomy.slug.startswith("disarm") for t in self._terms(case))
         return DISARM_ATTRIBUTION if disarm else None
+
+    @extend_schema_field(AdoptionSerializer(many=True))
+    def get_adoptions(self, case: CaseStudy) -> list[dict]:
+        return part_render("adoptions", case, self.context["actor"])
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, case: CaseStudy) -> str:

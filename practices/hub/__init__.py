@@ -1,1 +1,1 @@
-"""The hub's curation: collections (and, next to them, adoption feedback and access requests)."""
+"""The hub: curation and the learning loop (collections, adoption feedback, access requests)."""

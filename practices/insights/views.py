@@ -26,6 +26,7 @@ from practices.discovery.facets import selected_terms
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.views import sign_in_first
 from practices.exceptions import LinkRefused
+from practices.hub.adoptions import EFFECT_SCORE_MAX, most_adopted
 from practices.insights import charts, links, selectors, services, theatres
 from practices.insights.navigator import navigator_layer
 
@@ -194,7 +195,12 @@ def insights(request: HttpRequest) -> HttpResponse:
     filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     # Each chart leaves out its own family; the page says how many the whole search matches.
     context = _page_context(filterset, without="")
-    context.update(answer=charts.insights(filterset), view="insights")
+    context.update(
+        answer=charts.insights(filterset),
+        adopted=most_adopted(cases=filterset.filtered(), actor=request.user),
+        score_max=EFFECT_SCORE_MAX,
+        view="insights",
+    )
     return render(request, "practices/insights/insights.html", context)
 
 

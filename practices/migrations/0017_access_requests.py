@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_invitation_language_and_labels"),
-        ("practices", "0015_collections"),
+        ("practices", "0016_adoptions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

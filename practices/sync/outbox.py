@@ -152,7 +152,11 @@ def outbox_record(change: CaseChange) -> list[WebhookEvent]:
                 case.originator_visible = getattr(case, f"named_{organisation_id}")
                 actor = OrganisationActor(organisations[organisation_id])
                 views[organisation_id] = case_render(
-                    case, relations, links=links, show_recipients=shows_recipients(actor, case)
+                    case,
+                    relations,
+                    links=links,
+                    show_recipients=shows_recipients(actor, case),
+                    actor=actor,
                 )
             view = views[organisation_id]
         event_uuid = uuid.uuid4()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+from practices.demo.adoptions import seed_adoptions
 from practices.demo.collections import seed_collections
 from practices.demo.loader import seed_access_requests, seed_cases
 from practices.discovery.search import search_index_rebuild
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         # Demo cases are tagged with vocabulary terms, so the vocabularies come first.
         vocabularies_load()
         cases = seed_cases(organisations, people)
+        adoptions = seed_adoptions(organisations)
         # A pending request for a discoverable case, for the originating admins to decide.
         seed_access_requests(people)
         # Demo cases are written directly; give each one its first change-feed entry.
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(organisations)} organisations, {len(people)} people, "
-                f"{cases} case studies, {collections} collection."
+                f"{cases} case studies, {collections} collection, {adoptions} adoptions."
             )
         )
         self.stdout.write(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
