@@ -67,7 +67,7 @@ def test_a_member_asks_is_granted_reads_and_records_an_adoption(page: Page, peop
     page.get_by_role("link", name=TITLE, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_text("T0086 Develop Image-Based Content")).to_be_visible()
-    page.get_by_label(re.compile("Reason")).fill(REASON)
+    page.get_by_label(re.compile("^Why your organisation needs")).fill(REASON)
     page.get_by_role("button", name="Send the request").click()
     request = AccessRequest.objects.get()
     assert request.status == AccessRequest.Status.PENDING
