@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, User
+from accounts.permissions import two_factor_missing
 from accounts.selectors import organisation_members
 from practices.cases.models import CaseStudy
 from practices.cases.querysets import actor_moderates
@@ -154,6 +155,11 @@ def home_context(*, actor: User) -> dict:
     if not actor.is_authenticated or actor.organisation_id is None:
         return {}
     context: dict = {"member_home": member_home(actor=actor)}
+    if two_factor_missing(actor):
+        # The moderator's and admin's panels show what their pages show (claimed titles,
+        # access requests, tokens, webhook addresses), and those pages need two-factor first.
+        context["two_factor_needed"] = True
+        return context
     if actor_moderates(actor):
         context["moderator_home"] = moderator_home(actor=actor)
     if actor.is_org_admin:

@@ -55,7 +55,10 @@ class CollectionSerializer(serializers.Serializer):
 
     uuid = serializers.UUIDField()
     url = serializers.URLField()
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(
+        help_text="Moves with the collection's own fields (title, synthesis, TLP, status, "
+        "workshop); the items are listed as they are now."
+    )
     status = serializers.ChoiceField(Collection.Status.choices)
     tlp = serializers.ChoiceField(Collection.TLP.choices)
     title = serializers.CharField()

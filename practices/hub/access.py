@@ -129,7 +129,9 @@ def access_request_create(*, actor: User, case_study: CaseStudy, reason: str) ->
         changes={
             "access request": [None, f"{organisation.name} asked for access"],
             "status": [None, Status.PENDING.value],
-            "reason": [None, reason],
+            # The reason and the decision note are written to the other organisation only:
+            # the trail, which moderators read for every case, records that they exist.
+            "reason": [None, f"given ({len(reason)} characters)"],
         },
         organisation=organisation,
         case_study=case_study,
@@ -160,25 +162,35 @@ def _locked(access_request: AccessRequest) -> AccessRequest:
     return locked
 
 
-def _require_pending(access_request: AccessRequest) -> None:
+def _require_pending(access_request: AccessRequest, *, deciding: bool) -> None:
+    """Refuse a move on a request that is no longer pending. Only the deciding side (the
+    originating organisation's admins) is told who decided: the requester must not learn a
+    person of an organisation that may have chosen to stay anonymous."""
     if access_request.status == Status.PENDING:
         return
     if access_request.status == Status.WITHDRAWN:
         raise AccessRequestRefused(
             _("This request was withdrawn by the organisation that made it; nothing to decide.")
         )
+    when = date_format(timezone.localtime(access_request.decided_at), "DATETIME_FORMAT")
+    granted = access_request.status == Status.GRANTED
+    if not deciding:
+        raise AccessRequestRefused(
+            (
+                _("This request was granted on %(date)s; there is nothing to withdraw.")
+                if granted
+                else _("This request was declined on %(date)s; there is nothing to withdraw.")
+            )
+            % {"date": when}
+        )
     who = access_request.decided_by
     words = (
         _("This request was granted by %(person)s on %(date)s; nothing more to decide.")
-        if access_request.status == Status.GRANTED
+        if granted
         else _("This request was declined by %(person)s on %(date)s; nothing more to decide.")
     )
     raise AccessRequestRefused(
-        words
-        % {
-            "person": who.get_full_name() if who else _("someone"),
-            "date": date_format(timezone.localtime(access_request.decided_at), "DATETIME_FORMAT"),
-        }
+        words % {"person": who.get_full_name() if who else _("someone"), "date": when}
     )
 
 
@@ -194,7 +206,7 @@ def _decide(actor: User, access_request: AccessRequest, note: str) -> AccessRequ
     access_request = _locked(access_request)
     if not may_decide(actor, access_request):
         raise PermissionDenied(_("Only an admin of the originating organisation decides."))
-    _require_pending(access_request)
+    _require_pending(access_request, deciding=True)
     access_request.decided_by = person_of(actor)
     access_request.decided_at = timezone.now()
     access_request.decision_note = note
@@ -261,7 +273,7 @@ def _audit_decision(actor: User, access_request: AccessRequest) -> None:
         "status": [Status.PENDING.value, status],
     }
     if access_request.decision_note:
-        changes["note"] = [None, access_request.decision_note]
+        changes["note"] = [None, f"given ({len(access_request.decision_note)} characters)"]
     audit_record(
         actor=actor,
         action=AuditEvent.Action.STATUS,
@@ -283,7 +295,7 @@ def access_request_withdraw(*, actor: User, access_request: AccessRequest) -> Ac
     access_request = _locked(access_request)
     if not may_withdraw(actor, access_request):
         raise PermissionDenied(_("Only the organisation that asked may withdraw its request."))
-    _require_pending(access_request)
+    _require_pending(access_request, deciding=False)
     access_request.status = Status.WITHDRAWN
     access_request.save()
     audit_record(

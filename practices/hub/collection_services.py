@@ -50,11 +50,18 @@ def _snapshot(collection: Collection) -> dict:
 def _finish(
     collection: Collection, *, actor, action: str, changes: dict, case: CaseStudy | None = None
 ) -> Collection:
-    """Version, audit row and feed entry: the end of every collection write."""
-    Collection.objects.filter(pk=collection.pk).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
-    collection.refresh_from_db(fields=["version", "updated_at"])
+    """Version, audit row and feed entry: the end of every collection write.
+
+    A change to one member case (``case``) is not a change of the collection's own fields: it
+    leaves ``version`` and ``updated_at`` alone (readers who may not read that case would see
+    them move and learn that the collection holds something hidden from them) and its feed
+    entry names the case, so only that case's readers are shown it.
+    """
+    if case is None:
+        Collection.objects.filter(pk=collection.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        collection.refresh_from_db(fields=["version", "updated_at"])
     audit_record(
         actor=actor,
         action=action,
@@ -63,7 +70,7 @@ def _finish(
         organisation=getattr(actor, "organisation", None),
         case_study=case,
     )
-    feed.collection_change_record(collection)
+    feed.collection_change_record(collection, case_study=case)
     return collection
 
 
@@ -327,4 +334,4 @@ def collections_case_changed(case_study: CaseStudy, *, deleted: bool = False) ->
     if case_study.pk is None:
         return
     for collection in Collection.objects.filter(items__case_id=case_study.pk).order_by("pk"):
-        feed.collection_change_record(collection)
+        feed.collection_change_record(collection, case_study=case_study)

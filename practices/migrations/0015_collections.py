@@ -42,6 +42,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="casechange",
+            name="collection_case_id",
+            field=models.BigIntegerField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="casechange",
             name="kind",
             field=models.CharField(
                 choices=[("case", "Case"), ("collection", "Collection")],

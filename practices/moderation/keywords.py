@@ -221,6 +221,11 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     """
     _require_moderator(actor)
     label = _clean_label(label)
+    # Lock order: case rows first, then the term rows, as a case save does (it locks its row,
+    # then adding a tag takes a key-share lock on the term). The cases are locked again after
+    # the term: one tagged in between has committed by then (the tag insert waited for our
+    # term lock to be free, or went first), and is then locked and retagged too.
+    _locked_cases(keyword)
     keyword = Term.objects.select_for_update().filter(pk=keyword.pk).first()
     if keyword is None or keyword.taxonomy.slug != KEYWORD:
         raise KeywordRefused(_("This keyword no longer exists."), field="keyword")
@@ -257,6 +262,7 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
 def keyword_merge(*, actor: User, keyword: Term, into: Term) -> KeywordChange:
     """Move every case from ``keyword`` to ``into`` and delete ``keyword``."""
     _require_moderator(actor)
+    _locked_cases(keyword)  # case rows before term rows: see keyword_rename
     locked = {
         t.pk: t
         for t in Term.objects.select_for_update()

@@ -84,12 +84,13 @@ def change_record(case_study: CaseStudy, *, deleted: bool = False) -> CaseChange
     return change
 
 
-def collection_change_record(collection) -> CaseChange:
+def collection_change_record(collection, *, case_study: CaseStudy | None = None) -> CaseChange:
     """Append a feed entry for this collection (``practices.hub``: any object with ``uuid``,
     ``status`` and ``tlp``); call at the end of the writing transaction.
 
     A published collection is readable by every organisation (CLEAR or GREEN), so its audience
-    snapshot is "everyone"; a draft is for moderators only.
+    snapshot is "everyone"; a draft is for moderators only. ``case_study`` is the member case
+    whose change this is, if any: only its readers are shown the entry.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
@@ -100,6 +101,7 @@ def collection_change_record(collection) -> CaseChange:
         kind=CaseChange.Kind.COLLECTION,
         collection_uuid=collection.uuid,
         collection=collection,
+        collection_case_id=getattr(case_study, "pk", None),
         status=collection.status,
         tlp=collection.tlp,
         public_to_all=collection.status == Status.PUBLISHED,
@@ -141,7 +143,9 @@ def feed_page(*, actor, after: int, limit: int, readable, readable_collections=N
     entries = list(
         CaseChange.objects.filter(seq__gt=after)
         .order_by("seq")
-        .values_list("seq", "kind", "case_uuid", "case_study_id", "collection_uuid")[: limit + 1]
+        .values_list(
+            "seq", "kind", "case_uuid", "case_study_id", "collection_uuid", "collection_case_id"
+        )[: limit + 1]
     )
     has_more = len(entries) > limit
     entries = entries[:limit]
@@ -151,18 +155,27 @@ def feed_page(*, actor, after: int, limit: int, readable, readable_collections=N
     latest: dict = {}
     latest_collections: dict = {}
     case_ids = set()
-    for seq, kind, case_uuid, case_id, collection_uuid in entries:
+    for _seq, kind, _uuid, case_id, _collection_uuid, member_id in entries:
+        if kind == CaseChange.Kind.CASE and case_id is not None:
+            case_ids.add(case_id)
+        elif member_id is not None and readable_collections is not None:
+            case_ids.add(member_id)
+    # By id, as one array parameter (a deleted case has none, and is unreadable anyway).
+    readable_by_id = {c.pk: c for c in readable.filter(pk__any=list(case_ids))} if case_ids else {}
+    organisation_id = getattr(getattr(actor, "organisation", None), "pk", None)
+    known_members = _members_known(entries, readable_by_id, organisation_id, last_seq)
+    for seq, kind, case_uuid, _case_id, collection_uuid, member_id in entries:
         if kind == CaseChange.Kind.COLLECTION:
-            if readable_collections is not None:
+            # An entry made by a member case's change is there only for that case's readers,
+            # now or before (one who lost the case sees the collection without it).
+            if readable_collections is not None and (
+                member_id is None or member_id in known_members
+            ):
                 latest_collections[collection_uuid] = seq
             continue
         latest[case_uuid] = seq  # folded: the last entry of each case in this page
-        if case_id is not None:
-            case_ids.add(case_id)
-    # By id, as one array parameter (a deleted case has none, and is unreadable anyway).
-    readable_now = {c.uuid: c for c in readable.filter(pk__any=list(case_ids))} if latest else {}
+    readable_now = {c.uuid: c for c in readable_by_id.values()}
     unreadable = [u for u in latest if u not in readable_now]
-    organisation_id = getattr(getattr(actor, "organisation", None), "pk", None)
     seen_before = set()
     if unreadable:
         seen_before = set(
@@ -181,6 +194,19 @@ def feed_page(*, actor, after: int, limit: int, readable, readable_collections=N
         items.extend(_collection_items(latest_collections, readable_collections, last_seq))
     items.sort(key=lambda item: item.seq)
     return FeedPage(items=items, last_seq=last_seq, has_more=has_more)
+
+
+def _members_known(entries, readable_by_id: dict, organisation_id, last_seq: int) -> set[int]:
+    """The member cases named by the page's collection entries that this reader may read now
+    or could read at an earlier entry (the feed's tombstone rule); one query, if any."""
+    named = {member_id for *_rest, member_id in entries if member_id is not None}
+    unreadable = named - set(readable_by_id)
+    if not unreadable:
+        return named
+    seen = CaseChange.objects.filter(
+        kind=CaseChange.Kind.CASE, case_study_id__in=unreadable, seq__lte=last_seq
+    ).filter(_ever_visible(CaseChange.objects, organisation_id))
+    return (named - unreadable) | set(seen.values_list("case_study_id", flat=True).distinct())
 
 
 def _collection_items(latest: dict, readable_collections, last_seq: int) -> list[FeedItem]:

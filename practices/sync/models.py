@@ -32,7 +32,10 @@ class CaseChange(models.Model):
 
     Collections (``practices.hub``, a room above this one) share the sequence: their entries
     have ``kind`` "collection", ``collection_uuid`` and no case or organisation. The hub is
-    named by a string reference, so this room does not import it.
+    named by a string reference, so this room does not import it. A collection entry made by a
+    change to one of its cases (added, removed, moved, its note, the case itself) names that
+    case in ``collection_case_id``: the feed shows the entry only to readers of that case, so
+    the others learn nothing of a case they may not read, not even that something changed.
     """
 
     class Kind(models.TextChoices):
@@ -49,6 +52,9 @@ class CaseChange(models.Model):
     collection = models.ForeignKey(
         "practices.Collection", on_delete=models.SET_NULL, null=True, related_name="changes"
     )
+    # A key, not a foreign key: once the case is deleted, no reader can read it, and the entry
+    # stays hidden from everyone but moderators' own reading of the collection's present state.
+    collection_case_id = models.BigIntegerField(null=True, blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

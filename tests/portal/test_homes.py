@@ -268,6 +268,7 @@ def test_member_has_no_admin_context(member):
 
 
 def test_moderator_sees_what_waits_and_their_claims(moderator, org, other_org, cases):
+    enrol_totp(moderator)
     cases["other_submitted"].claimed_by = moderator
     cases["other_submitted"].claimed_at = timezone.now()
     cases["other_submitted"].save()
@@ -334,3 +335,15 @@ def _capture(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(HOME).status_code == 200
     return queries
+
+
+def test_role_panels_wait_for_two_factor_as_the_role_pages_do(admin_setup, moderator, cases):
+    """Without two-factor, the admin's and moderator's pages redirect to its set-up; their
+    home panels (which show the same titles, requests, tokens and addresses) wait too."""
+    for person in (admin_setup, moderator):
+        html = page(person)
+
+        assert "Set up two-factor authentication" in html
+        assert "Pending access requests" not in html
+        assert "wait for review" not in html
+        assert "My claims" not in html

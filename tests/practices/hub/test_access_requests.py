@@ -562,3 +562,39 @@ def test_moderators_review_making_a_published_case_discoverable(org, member, mod
     enrol_totp(moderator)
     page = _client(moderator).get(reverse("moderation:review", args=[submitted.uuid]))
     assert "once published, its stub" in page.content.decode()
+
+
+# --- What each side learns of the other ---------------------------------------------------
+
+
+def test_the_requester_never_learns_who_decided_for_an_anonymised_case(
+    case, pending, org_admin, outsider
+):
+    case.attribution_mode = CaseStudy.AttributionMode.ANONYMISED
+    case.save()
+    org_admin.full_name = "Kadri Secret-Ministry"
+    org_admin.save()
+    access.access_request_decline(actor=org_admin, access_request=pending, note="Not now.")
+
+    detail = _client(outsider).get(reverse("practices:access-request-detail", args=[pending.uuid]))
+    with pytest.raises(AccessRequestRefused) as refused:
+        access.access_request_withdraw(actor=outsider, access_request=pending)
+
+    assert "Kadri" not in detail.content.decode()
+    assert org_admin.email not in detail.content.decode()
+    assert "declined on" in str(refused.value) and "Kadri" not in str(refused.value)
+    # The deciding side is still told who decided.
+    with pytest.raises(AccessRequestRefused, match="Kadri Secret-Ministry"):
+        access.access_request_grant(actor=org_admin, access_request=pending)
+
+
+def test_the_audit_trail_records_that_a_reason_and_a_note_were_given_not_their_text(
+    case, pending, org_admin
+):
+    access.access_request_decline(actor=org_admin, access_request=pending, note="Too early.")
+
+    trail = str(list(AuditEvent.objects.values_list("changes", flat=True)))
+
+    assert "Same letters." not in trail
+    assert "Too early." not in trail
+    assert "given (13 characters)" in trail and "given (10 characters)" in trail

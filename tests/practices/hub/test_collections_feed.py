@@ -133,3 +133,33 @@ def test_a_member_case_losing_readers_updates_the_collection_entry(moderator, me
     assert [(e["type"], e["deleted"]) for e in later] == [("case", True), ("collection", False)]
     assert later[1]["collection"]["items"] == []
     assert CaseChange.objects.filter(collection_uuid=collection.uuid).count() == 4
+
+
+def test_a_change_to_a_hidden_member_case_tells_other_readers_nothing(moderator, member, org):
+    """Adding, noting or changing an AMBER case a consumer may not read: no feed entry for
+    that consumer, and the collection's version does not move; its recipients are told."""
+    shared = published_case(member, moderator, title="Shared green")
+    collection = services.collection_create(actor=moderator, title="Pack")
+    services.collection_item_add(actor=moderator, collection=collection, reference=str(shared.uuid))
+    services.collection_publish(actor=moderator, collection=collection)
+    recipient_org = OrganisationFactory()
+    hidden = CaseStudyFactory(
+        organisation=org, tlp="amber", title="Amber only", recipients=[recipient_org]
+    )
+    outsider, recipient = token_client(OrganisationFactory()), token_client(recipient_org)
+    _, _, outsider_cursor = follow(outsider)
+    _, _, recipient_cursor = follow(recipient)
+    version = services.Collection.objects.get(pk=collection.pk).version
+
+    services.collection_item_add(
+        actor=moderator, collection=collection, reference=str(hidden.uuid), note="Secret note."
+    )
+    with transaction.atomic():
+        case_change_record(hidden)
+
+    outsider_later, _, _ = follow(outsider, outsider_cursor)
+    recipient_later, _, _ = follow(recipient, recipient_cursor)
+    assert outsider_later == []
+    assert [e["type"] for e in recipient_later] == ["case", "collection"]
+    assert [i["note"] for i in recipient_later[1]["collection"]["items"]] == ["", "Secret note."]
+    assert services.Collection.objects.get(pk=collection.pk).version == version
