@@ -315,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         # The case's own names, as before collections brought enums of the same field names.
         "StatusEnum": "practices.cases.models.CaseStudy.Status",
         "CaseStudyTlpEnum": "practices.cases.models.CaseStudy.TLP",
+        # One name for the effectiveness scale, used by cases and their adoptions alike.
+        "EffectivenessEnum": "practices.cases.models.CaseStudy.Effectiveness",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -4,12 +4,15 @@ portal makes for the demo cases and for generated cases, and the OASIS TAXII cli
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
 import requests
+import stix2
 from django.core.management import call_command
 from django.test import Client
+from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_instance
 from taxii2client.v21 import Collection, Server, as_pages
 
@@ -28,6 +31,9 @@ def assert_valid(bundle: dict) -> None:
     for result in getattr(results, "object_results", []):
         errors += [str(error) for error in result.errors]
     assert results.is_valid, errors
+    # …and the OASIS stix2 library reads it back: every object, as the type it says it is.
+    parsed = stix2.parse(bundle, allow_custom=True)
+    assert [o["id"] for o in parsed.objects] == [o["id"] for o in bundle["objects"]]
 
 
 @pytest.mark.django_db
@@ -111,3 +117,31 @@ def test_the_oasis_taxii_client_reads_the_server(
     with pytest.raises(requests.exceptions.HTTPError) as refused:
         Collection(cases.url, user="x", password="cdpe_nope_nope").get_objects()
     assert refused.value.response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_every_demo_event_loads_in_pymisp_with_its_tags():
+    """MISP's own library (``MISPEvent``) loads each demo case's event and finds its TLP and
+    DISARM galaxy tags and its attributes."""
+    call_command("seed_demo", stdout=StringIO())
+    organisation = Organisation.objects.filter(is_demo=True).first()
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(organisation)}")
+    readable = CaseStudy.objects.for_reader(OrganisationActor(organisation=organisation))
+    loaded = 0
+    for case in readable.published():
+        response = client.get(f"/api/v1/cases/{case.uuid}/misp/")
+        assert response.status_code == 200, (case.title, response.content[:300])
+        body = response.json()
+        data = body.get("Event", body)
+        event = MISPEvent()
+        event.load(json.loads(response.content))  # MISPEvent.load consumes the dict it gets
+        tags = [tag.name for tag in event.tags]
+        assert event.uuid == str(case.uuid)
+        assert event.info == data["info"]
+        assert tags[0] == f"tlp:{case.tlp.replace('_', '+')}"
+        assert any(tag.startswith("misp-galaxy:disarm-") for tag in tags) == bool(
+            [t for t in data["Tag"] if t["name"].startswith("misp-galaxy:disarm-")]
+        )
+        assert len(event.attributes) == len(data.get("Attribute", []))
+        loaded += 1
+    assert loaded > 10
