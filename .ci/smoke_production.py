@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# Pages read the database (the home page lists collections): a fresh, migrated one of its own.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/smoke.sqlite3")
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
+
+call_command("migrate", interactive=False, verbosity=0)
 
 client = Client(HTTP_HOST="exchange.example.org")
 failures = []
