@@ -10,7 +10,7 @@ anonymised case shows "a partner organisation" and its region, as everywhere els
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -21,19 +21,7 @@ from accounts.languages import in_language_of
 from accounts.models import User
 from outbox.services import email_queue
 from practices.hub.models import AccessRequest
-
-
-def _wanted(people: Iterable[User | None], *, essential: bool) -> list[User]:
-    seen, chosen = set(), []
-    for person in people:
-        if person is None or person.pk in seen:
-            continue
-        if not person.is_active or not person.email:
-            continue
-        if essential or person.wants_optional_email:
-            seen.add(person.pk)
-            chosen.append(person)
-    return chosen
+from practices.moderation.notifications import people_to_mail
 
 
 def _admins_of(organisation_id: int) -> list[User]:
@@ -46,7 +34,8 @@ def _admins_of(organisation_id: int) -> list[User]:
 
 def originator_admins(access_request: AccessRequest, *, essential: bool) -> list[User]:
     """The originating organisation's admins: they decide."""
-    return _wanted(_admins_of(access_request.case_study.organisation_id), essential=essential)
+    admins = _admins_of(access_request.case_study.organisation_id)
+    return people_to_mail(admins, essential=essential)
 
 
 def requester_side(access_request: AccessRequest) -> list[User]:
@@ -54,7 +43,7 @@ def requester_side(access_request: AccessRequest) -> list[User]:
     asked = access_request.requested_by
     if asked is not None and asked.organisation_id != access_request.organisation_id:
         asked = None
-    return _wanted([asked, *_admins_of(access_request.organisation_id)], essential=True)
+    return people_to_mail([asked, *_admins_of(access_request.organisation_id)], essential=True)
 
 
 def _link(name: str, *args) -> str:

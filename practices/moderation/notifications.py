@@ -36,10 +36,12 @@ SUBJECTS = {
 }
 
 
-def _wanted(people: Iterable[User], essential: bool) -> list[User]:
+def people_to_mail(people: Iterable[User | None], *, essential: bool) -> list[User]:
+    """The active people with an address among these, once each; for an optional mail, only
+    those who want optional mail. (Also used by the hub's access-request mails.)"""
     seen, chosen = set(), []
     for person in people:
-        if person.pk in seen or not person.is_active or not person.email:
+        if person is None or person.pk in seen or not person.is_active or not person.email:
             continue
         if essential or person.wants_optional_email:
             seen.add(person.pk)
@@ -50,7 +52,7 @@ def _wanted(people: Iterable[User], essential: bool) -> list[User]:
 def moderators_for(case_study: CaseStudy) -> list[User]:
     """Moderators who may act on the case: active, and not of its own organisation."""
     people = User.objects.moderators().exclude(organisation_id=case_study.organisation_id)
-    return _wanted(people, essential=False)
+    return people_to_mail(people, essential=False)
 
 
 def originators_for(case_study: CaseStudy, essential: bool) -> list[User]:
@@ -69,7 +71,7 @@ def originators_for(case_study: CaseStudy, essential: bool) -> list[User]:
     for person in (case_study.created_by, submission.actor if submission else None):
         if person is not None and person.organisation_id == case_study.organisation_id:
             people.insert(0, person)
-    return _wanted(people, essential=essential)
+    return people_to_mail(people, essential=essential)
 
 
 def case_link(case_study: CaseStudy, *, for_moderator: bool) -> str:
@@ -166,7 +168,7 @@ def recipients_for(
         .exclude(organisation_id=case_study.organisation_id)
         .order_by("pk")
     )
-    return _wanted(people, essential=False)
+    return people_to_mail(people, essential=False)
 
 
 def recipients_notify(
