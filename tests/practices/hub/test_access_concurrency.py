@@ -59,9 +59,9 @@ def at_once(monkeypatch) -> Callable[..., dict[str, tuple[str, object]]]:
             barrier.wait()  # every thread is inside its transaction now
             return locked(pk)
 
-        def slow_require_pending(access_request):
+        def slow_require_pending(access_request, **kwargs):
             time.sleep(PAUSE)  # holding the case row lock
-            return require_pending(access_request)
+            return require_pending(access_request, **kwargs)
 
         monkeypatch.setattr(access, "case_locked", meet_then_lock)
         monkeypatch.setattr(access, "_require_pending", slow_require_pending)
