@@ -2,13 +2,13 @@
 """Benchmark of the API against the configured database; prints figures, asserts nothing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cdpe_bench .venv/bin/python bench/api.py
-    .venv/bin/python bench/api.py --cases 2000 --repeat 20     # quicker, e.g. on SQLite
+    .venv/bin/python bench/api.py --cases 2000 --repeat 20     # quicker
 
 It migrates the database, loads the demo organisations and vocabularies, seeds N published
 and draft cases (marked "[bench]"; --cleanup removes them), then measures through Django's
 test client (no network): a list page, a detail, a feed page, a full feed replay and an empty
-poll of the feed, each next to a floor — the same rows fetched by one hand-written SQL query
-and serialised to JSON — and the ratio between the two; the replay's cases per second and the
+poll of the feed, each next to a floor — the same content built by one hand-written PostgreSQL
+query (bench/floors.py) — and the ratio between the two; the replay's cases per second and the
 peak of Python memory during a replay (tracemalloc, in a second replay so that tracing does not
 slow the timed one). Where ``wrk`` is installed (Debian package), it then serves the portal
 with gunicorn (portal/gunicorn.conf.py, bench/settings.py) and reports the list endpoint's
@@ -19,6 +19,7 @@ Run with DEBUG=false (the default here).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -51,12 +52,11 @@ from django.test import Client
 
 from accounts.models import Organisation
 from accounts.services import api_token_create
-from practices.models import CaseChange, CaseStudy, FeedCounter, Term
+from bench import floors as floors_sql
+from practices.hub.models import Adoption
+from practices.models import Attachment, CaseChange, CaseStudy, FeedCounter, Reference, Term
 
 MARK = "[bench]"
-COLUMNS = (
-    "c.uuid, c.title, c.summary, c.status, c.tlp, c.incident, c.response, c.outcome, c.updated_at"
-)
 
 
 def seed(count: int) -> None:
@@ -97,6 +97,7 @@ def seed(count: int) -> None:
             batch_size=5000,
             ignore_conflicts=True,
         )
+        _relations_seed(cases, organisations, rng)
         counter = FeedCounter.objects.select_for_update().get_or_create(pk=1)[0]
         CaseChange.objects.bulk_create(
             [
@@ -117,6 +118,58 @@ def seed(count: int) -> None:
         counter.save()
     print(f"seed: {len(cases)} cases in {time.perf_counter() - started:.1f} s")
     statistics_refresh()
+
+
+def _relations_seed(cases: list[CaseStudy], organisations: list, rng: random.Random) -> None:
+    """What the API renders besides terms, in the proportions of the demo data: references on
+    most cases, recipients on AMBER ones, an attachment on one in five, an adoption on one in
+    ten — so that list and floor both carry them."""
+    Recipient = CaseStudy.recipients.through
+    references, recipients, attachments, adoptions = [], [], [], []
+    for case in cases:
+        for position in range(rng.randint(0, 3)):
+            references.append(
+                Reference(
+                    case_study_id=case.pk,
+                    url=f"https://example.org/bench/{case.pk}/{position}",
+                    title=f"Source {position + 1}",
+                    position=position,
+                )
+            )
+        if case.tlp == "amber":
+            for recipient in rng.sample(organisations, 2):
+                if recipient.pk != case.organisation_id:
+                    recipients.append(Recipient(casestudy_id=case.pk, organisation_id=recipient.pk))
+        if rng.random() < 0.2:
+            attachments.append(
+                Attachment(
+                    case_study_id=case.pk,
+                    file=f"bench/{case.pk}.pdf",
+                    filename="evaluation.pdf",
+                    content_type="application/pdf",
+                    size=rng.randint(10_000, 900_000),
+                    sha256=f"{case.pk:064x}",
+                )
+            )
+        if case.status == "published" and rng.random() < 0.1:
+            adopter = rng.choice(organisations)
+            if adopter.pk != case.organisation_id:
+                adoptions.append(
+                    Adoption(
+                        case_study_id=case.pk,
+                        organisation_id=adopter.pk,
+                        applied_on=datetime.date(2026, 1, 1 + rng.randrange(28)),
+                        where="A regional election",
+                        adaptation="Translated the material.",
+                        effect=rng.choice(["partly_effective", "effective", "highly_effective"]),
+                        evidence=rng.choice(["measured", "observed", "anecdotal"]),
+                        attribution_mode=rng.choice(["named", "anonymised"]),
+                    )
+                )
+    Reference.objects.bulk_create(references, batch_size=5000)
+    Recipient.objects.bulk_create(recipients, batch_size=5000, ignore_conflicts=True)
+    Attachment.objects.bulk_create(attachments, batch_size=5000)
+    Adoption.objects.bulk_create(adoptions, batch_size=5000)
 
 
 def statistics_refresh() -> None:
@@ -183,31 +236,19 @@ def main() -> None:
     sample = CaseStudy.objects.filter(
         title__startswith=MARK, status="published", tlp="green"
     ).first()
-    visible = "(c.status = 'published' AND c.tlp IN ('clear', 'green')) OR c.organisation_id = %s"
-    floors = {
-        "list page": (
-            f"SELECT {COLUMNS} FROM practices_casestudy c WHERE {visible} "
-            "ORDER BY c.created_at DESC, c.id DESC LIMIT %s",
-            [organisation.pk, options.page],
-        ),
-        "detail": (f"SELECT {COLUMNS} FROM practices_casestudy c WHERE c.uuid = %s", [sample.uuid]),
-        "feed page": (
-            f"SELECT f.seq, {COLUMNS} FROM practices_casechange f "
-            f"JOIN practices_casestudy c ON c.id = f.case_study_id WHERE {visible} "
-            "ORDER BY f.seq LIMIT %s",
-            [organisation.pk, options.feed_page],
-        ),
-        "feed replay": (
-            f"SELECT f.seq, {COLUMNS} FROM practices_casechange f "
-            f"JOIN practices_casestudy c ON c.id = f.case_study_id WHERE {visible} ORDER BY f.seq",
-            [organisation.pk],
-        ),
-    }
-    if connection.vendor == "sqlite":
+    case_url = "http://testserver/api/v1/cases/"
+    organisation_id = organisation.pk
+    if floors_sql.supported():
         floors = {
-            k: (q, [str(p).replace("-", "") if isinstance(p, uuid.UUID) else p for p in ps])
-            for k, (q, ps) in floors.items()
+            "list page": lambda: floors_sql.list_page(organisation_id, case_url, options.page),
+            "detail": lambda: floors_sql.detail(organisation_id, case_url, sample.uuid),
+            "feed page": lambda: floors_sql.feed_page(
+                organisation_id, case_url, 0, options.feed_page
+            ),
+            "feed replay": lambda: floors_sql.feed_page(organisation_id, case_url, 0, None),
         }
+    else:
+        sys.exit("bench/api.py's floors are PostgreSQL queries: set DATABASE_URL to PostgreSQL.")
 
     def replay() -> int:
         url, pages = f"/api/v1/changes/?limit={options.feed_page}", 0
@@ -239,14 +280,15 @@ def main() -> None:
             f"/api/v1/changes/?limit={options.feed_page}&cursor={last['next_cursor']}"
         ).json()
     endpoints["empty poll"] = lambda: client.get(f"/api/v1/changes/?cursor={last['next_cursor']}")
-    floors["empty poll"] = ("SELECT value FROM practices_feedcounter WHERE id = 1", [])
+    floors["empty poll"] = lambda: sql_json(
+        "SELECT value FROM practices_feedcounter WHERE id = 1", []
+    )
 
     print(f"{'request':<12} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6}")
     for name, call in endpoints.items():
         repeat = max(3, options.repeat // 10) if name == "feed replay" else options.repeat
         median, p95 = timed(call, repeat)
-        query, params = floors[name]
-        floor, _ = timed(lambda q=query, p=params: sql_json(q, p), repeat)
+        floor, _ = timed(floors[name], repeat)
         print(f"{name:<12} {median:>10.1f} {p95:>8.1f} {floor:>9.1f} {median / floor:>6.1f}")
         if name == "feed replay":
             entries = CaseChange.objects.count()
