@@ -22,8 +22,12 @@ run: install
 	$(MANAGE) seed_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# One pytest process per core (pytest-xdist), each with its own test database; a module's tests
+# stay together so its module-scoped fixtures are built once. `make test PYTEST_WORKERS=0` runs
+# everything in one process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
