@@ -88,7 +88,11 @@ class CaseStudyViewSet(
     def filter_queryset(self, queryset):
         # The list's filters are for the list: on one case django-filter would still build
         # its form for every request (a fifth of a detail's time), to filter nothing.
-        if self.action != "list":
+        # Likewise an unfiltered list (what a consumer pages through) skips it: the filterset
+        # would deep-copy its filters and validate a form for no filter at all.
+        if self.action != "list" or self.filterset_class.base_filters.keys().isdisjoint(
+            self.request.query_params
+        ):
             return queryset
         return super().filter_queryset(queryset)
 
