@@ -210,6 +210,9 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=50, help="list page size")
     parser.add_argument("--feed-page", type=int, default=500)
     parser.add_argument("--cleanup", action="store_true", help="delete the bench cases and exit")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print where each request's time goes"
+    )
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -298,10 +301,30 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"replay peak Python memory (tracemalloc): {peak / 2**20:.1f} MiB")
+    if options.profile:
+        profile({k: v for k, v in endpoints.items() if k != "feed replay"}, options.repeat)
     if shutil.which("wrk"):
         requests_per_second(secret, options.page)
     else:
         print("wrk is not installed: no requests-per-second figures (apt-get install wrk)")
+
+
+def profile(endpoints: dict, repeat: int) -> None:
+    """A pyinstrument call tree of each request (``pip install pyinstrument``): the figures
+    above say how far from the floor; this says where the rest goes."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        print("pyinstrument is not installed: no profiles (pip install pyinstrument)")
+        return
+    for name, call in endpoints.items():
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(repeat):
+            call()
+        profiler.stop()
+        print(f"\n--- profile: {name} ({repeat} requests) ---")
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
 def requests_per_second(secret: str, page: int, port: int = 8765) -> None:
