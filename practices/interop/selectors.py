@@ -53,17 +53,26 @@ class Position:
     skip: int = 0
 
 
-def cases_page(queryset, position: Position, count: int) -> list[CaseStudy]:
-    """Up to ``count`` cases of ``queryset`` from ``position`` in feed order (the case at
-    ``position.seq`` first, when the page resumes inside it), each with ``feed_seq`` and
-    ``date_added`` set from its latest feed entry.
+@dataclass(frozen=True)
+class FeedEntry:
+    """A served case's latest change-feed entry: its number, the case and when it was added."""
+
+    seq: int
+    case_id: int
+    added: datetime.datetime
+
+
+def case_entries(queryset, position: Position, count: int) -> list[FeedEntry]:
+    """Up to ``count`` feed entries of ``queryset``'s cases from ``position`` in feed order (the
+    case at ``position.seq`` first, when the page resumes inside it), the latest of each case.
 
     The walk goes along the feed (its unique ``seq`` index) and keeps each case's latest entry
-    only, so a page reads about ``count`` entries past the position, not every served case."""
+    only, so a page reads about ``count`` entries past the position, not every served case;
+    the cases' rows are read apart (``cases_load``), only as far as a page needs them."""
     later = CaseChange.objects.filter(
         case_study_id=OuterRef("case_study_id"), seq__gt=OuterRef("seq")
     )
-    entries = list(
+    rows = (
         CaseChange.objects.filter(
             seq__gte=position.seq if position.skip else position.seq + 1,
             case_study_id__in=queryset.values("pk"),
@@ -72,12 +81,18 @@ def cases_page(queryset, position: Position, count: int) -> list[CaseStudy]:
         .order_by("seq")
         .values_list("seq", "case_study_id", "created_at")[:count]
     )
-    cases = queryset.in_bulk([case_id for _seq, case_id, _at in entries])
+    return [FeedEntry(*row) for row in rows]
+
+
+def cases_load(queryset, entries: list[FeedEntry]) -> list[CaseStudy]:
+    """The cases of ``entries`` in their order, each with ``feed_seq`` and ``date_added`` set;
+    a case no longer served since its entry was read is left out."""
+    cases = queryset.in_bulk([entry.case_id for entry in entries])
     out = []
-    for seq, case_id, created_at in entries:
-        case = cases[case_id]
-        case.feed_seq, case.date_added = seq, created_at
-        out.append(case)
+    for entry in entries:
+        if (case := cases.get(entry.case_id)) is not None:
+            case.feed_seq, case.date_added = entry.seq, entry.added
+            out.append(case)
     return out
 
 

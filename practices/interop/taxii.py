@@ -20,7 +20,7 @@ import binascii
 import datetime
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -340,12 +340,11 @@ def _cases_page_once(actor, query: Query) -> Page:
         position = selectors.Position(seq=0)
     if query.ids is not None:
         base = base.filter(pk__in=selectors.cases_holding(base, query.ids))
-    cases = selectors.cases_page(base, position, query.limit + 1)
-    if position.skip and (not cases or cases[0].feed_seq != position.seq):
+    feed = selectors.case_entries(base, position, query.limit + 1)
+    if position.skip and (not feed or feed[0].seq != position.seq):
         position = selectors.Position(seq=position.seq)  # that case changed since: start after
-        cases = [case for case in cases if case.feed_seq > position.seq]
-    objects = stix.cases_objects(cases)
-    for case, case_objects in zip(cases, objects, strict=True):
+        feed = [entry for entry in feed if entry.seq > position.seq]
+    for case, case_objects in _rendered(base, feed):
         skip = position.skip if case.feed_seq == position.seq else 0
         stamp = added_stamp(case.date_added)
         for index, obj in enumerate(case_objects):
@@ -358,10 +357,27 @@ def _cases_page_once(actor, query: Query) -> Page:
                     return Page(entries, selectors.Position(seq=case.feed_seq - 1))
                 return Page(entries, selectors.Position(seq=case.feed_seq, skip=index))
             entries.append(Entry(obj, stamp, _version(obj)))
-    if len(cases) > query.limit:
+    if len(feed) > query.limit:
         # More cases than were fetched may follow: continue after the last one read.
-        return Page(entries, selectors.Position(seq=cases[-1].feed_seq))
+        return Page(entries, selectors.Position(seq=feed[-1].seq))
     return Page(entries, None)
+
+
+# Cases read and rendered in the first round: a page fills up with ``limit`` objects a few
+# dozen cases into the ``limit + 1`` feed entries it reads, so reading and rendering every one
+# of them would mostly be thrown away. Each further round doubles, so that a page whose filters
+# keep few objects per case still reads its cases in a handful of queries.
+RENDER_BATCH = 32
+
+
+def _rendered(base, feed: list[selectors.FeedEntry]) -> Iterator[tuple]:
+    """The cases of ``feed`` with their STIX objects, read and rendered in rounds of
+    ``RENDER_BATCH``, then twice as many each time, as far as the page asks for them."""
+    start, size = 0, RENDER_BATCH
+    while start < len(feed):
+        cases = selectors.cases_load(base, feed[start : start + size])
+        yield from zip(cases, stix.cases_objects(cases), strict=True)
+        start, size = start + size, size * 2
 
 
 def _disarm_page(query: Query) -> Page:
