@@ -22,6 +22,7 @@ from practices.cases.models import CaseStudy
 from practices.discovery.facets import term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
+from practices.hub.adoptions import Ranked
 from practices.insights.selectors import (
     BLUE,
     EFFECTIVENESS_ORDER,
@@ -331,7 +332,24 @@ def insights(filterset: CaseStudyFilterSet) -> Insights:
     )
 
 
-CHARTS = ("time", "region", "theme", "effectiveness", "techniques", "counters")
+CHARTS = ("time", "region", "theme", "effectiveness", "techniques", "counters", "adopted")
+ADOPTED = "adopted"  # the most-adopted practices (``practices.hub.adoptions.most_adopted``)
+
+
+def adopted_rows(ranking: list[Ranked], case_url) -> list[list]:
+    """The page's most-adopted table as CSV rows (a header first), in the page's order and with
+    its numbers: the case, its adoptions and their average effect. As on the page, no adopting
+    organisation is named (anonymised ones could not be); ``case_url(uuid)`` writes the link to
+    the case page."""
+    # The API's names for the same figures (``most_adopted`` of /api/v1/insights/).
+    rows: list[list] = [["rank", "uuid", "title", "tlp", "adoptions", "average_effect", "url"]]
+    for rank, row in enumerate(ranking, 1):
+        case = row.case
+        average = f"{row.average:.1f}" if row.average is not None else ""
+        rows.append(
+            [rank, case.uuid, case.title, case.tlp, row.adoptions, average, case_url(case.uuid)]
+        )
+    return rows
 
 
 def csv_rows(answer: Insights, chart: str, list_url) -> list[list]:

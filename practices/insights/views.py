@@ -214,11 +214,19 @@ def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
     browse = reverse("practices:case-list")
     # Labels in the CSV's language, whatever the reader's, as the list's own export.
     with translation.override(CSV_LANGUAGE):
-        rows = charts.csv_rows(
-            charts.insights(filterset),
-            chart,
-            lambda query: request.build_absolute_uri(f"{browse}?{query}"),
-        )
+        if chart == charts.ADOPTED:
+            rows = charts.adopted_rows(
+                most_adopted(cases=filterset.filtered(), actor=request.user),
+                lambda uuid: request.build_absolute_uri(
+                    reverse("practices:case-detail", args=[uuid]) + "#adoptions"
+                ),
+            )
+        else:
+            rows = charts.csv_rows(
+                charts.insights(filterset),
+                chart,
+                lambda query: request.build_absolute_uri(f"{browse}?{query}"),
+            )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:

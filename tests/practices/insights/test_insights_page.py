@@ -201,6 +201,7 @@ def test_the_csv_columns(world, member):
     assert heads["region"] == "code,label,cases,list"
     assert heads["time"] == "year,quarter,cases,year_cases,year_list"
     assert heads["counters"] == "technique,technique_label,counter,counter_label,cases,list"
+    assert heads["adopted"] == "rank,uuid,title,tlp,adoptions,average_effect,url"
     assert client.get("/insights/nothing.csv").status_code == 404
 
 
@@ -252,6 +253,7 @@ URLS = [
     "/insights/?q=elections&tag=country:JP&tag=region:indo-pacific",
     "/insights/techniques.csv?tlp=green",
     "/insights/time.csv",
+    "/insights/adopted.csv?tlp=green",
     "/insights/theatres/",
     "/insights/theatres/?q=elections&effectiveness=effective",
 ]
