@@ -607,7 +607,12 @@ def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
     blue = list(Term.objects.of(BLUE).values_list("pk", flat=True))
     shared = reader_rows(filterset, f"worked:{subject.pk}", _worked_rows(subject, blue))
     if shared is None:
-        shared = _worked_counts(matching(filterset, cases), blue)
+        found = matching(filterset, cases)
+        shared = _worked_counts(found, blue)
+        if isinstance(found, list):
+            # The newest examples among a search's ids: walking the newest cases of the
+            # reader to find them visited all of them when the subject was rare in the search.
+            cases = CaseStudy.objects.filter(pk__any=found)
     counted = shared
 
     totals = [row[1:] for row in counted["totals"]]
