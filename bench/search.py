@@ -192,7 +192,8 @@ def seed(count: int) -> int:
             "attribution_confidence, audiences, incident_start, incident_end, response, "
             "responders, resources, outcome, effectiveness, evidence, lessons, recommendations, "
             "tlp, attribution_mode, submission_round, created_at, updated_at, submitted_at, "
-            "published_at, language, summary_translation, summary_translation_language"
+            "published_at, language, summary_translation, summary_translation_language, "
+            "discoverable"
         )
         links, recipients = [], []
         with raw.copy(f"COPY practices_casestudy ({case_columns}) FROM STDIN") as copy:
@@ -238,6 +239,7 @@ def seed(count: int) -> int:
                         texts["language"],
                         "",
                         "",
+                        False,
                     )
                 )
                 chosen: set[int] = set()
@@ -282,9 +284,9 @@ def feed_entries(cursor) -> None:
            WHERE NOT EXISTS (SELECT 1 FROM practices_casechange x WHERE x.case_study_id = c.id)
         )
         INSERT INTO practices_casechange
-               (seq, case_uuid, case_study_id, organisation_id, status, tlp, public_to_all,
-                deleted, created_at)
-        SELECT base.value + n, uuid, id, organisation_id, status, tlp,
+               (seq, kind, case_uuid, case_study_id, organisation_id, status, tlp,
+                public_to_all, deleted, created_at)
+        SELECT base.value + n, 'case', uuid, id, organisation_id, status, tlp,
                status = 'published' AND tlp IN ('clear', 'green'), false, now()
           FROM missing, base
         """

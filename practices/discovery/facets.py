@@ -159,12 +159,13 @@ def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
 AGGREGATE_TIMEOUT = 10 * 60
 
 
-def _published_aggregate() -> dict[str, list[tuple]]:
-    """Term and scalar counts of every published case, per TLP (cached; see the docstring)."""
+def published_aggregate(seq: int | None = None) -> dict[str, list[tuple]]:
+    """Term and scalar counts of every published case, per TLP (cached; see the docstring),
+    as of the feed's number ``seq`` (read now if not given)."""
     # The database's address too: two deployments may share one cache.
     database = connection.settings_dict
     where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    key = f"practices:facets:published:{where}:{last_seq()}"
+    key = f"practices:facets:published:{where}:{last_seq() if seq is None else seq}"
     aggregate = cache.get(key)
     if aggregate is None:
         published = CaseStudy.objects.published()
@@ -203,13 +204,20 @@ class Split:
         return CaseStudy.objects.filter(pk__any=self.live)
 
     @cached_property
+    def seq(self) -> int:
+        """The feed's last number, read once per request: every shared aggregate of the
+        request is read under it."""
+        return last_seq()
+
+    @cached_property
     def aggregate(self) -> dict[str, list[tuple]]:
-        return _published_aggregate()
+        return published_aggregate(self.seq)
 
 
-def _split(filterset: CaseStudyFilterSet) -> Split | None:
+def reader_split(filterset: CaseStudyFilterSet) -> Split | None:
     """How to count the unfiltered page; None when a search or filter is chosen (then
-    everything is counted live). Computed once per request: both facet kinds use it."""
+    everything is counted live). Computed once per request: both facet kinds use it, and so
+    do the pages across cases (``practices.insights.shared``)."""
     if filterset.actor is None or filterset.selection.narrows:
         return None
     if not hasattr(filterset, "_facet_split"):
@@ -223,7 +231,7 @@ def _split(filterset: CaseStudyFilterSet) -> Split | None:
     return filterset._facet_split
 
 
-def _unfiltered_term_counts(split: Split) -> Counter[int]:
+def unfiltered_term_counts(split: Split) -> Counter[int]:
     counts: Counter[int] = Counter()
     for tlp, term_id, count in split.aggregate["terms"]:
         if tlp in split.whole:
@@ -233,7 +241,7 @@ def _unfiltered_term_counts(split: Split) -> Counter[int]:
     return counts
 
 
-def _unfiltered_scalar_rows(split: Split) -> list[dict]:
+def unfiltered_scalar_rows(split: Split) -> list[dict]:
     rows = [
         {"tlp": tlp, "effectiveness": effectiveness, "language": lang, "year": year, "count": n}
         for tlp, effectiveness, lang, year, n in split.aggregate["scalars"]
@@ -255,8 +263,8 @@ def case_facets(filterset: CaseStudyFilterSet) -> list[Facet]:
 def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
     rows_by_slug: dict[str, list[dict]] = {slug: [] for slug in TAXONOMY_FACETS}
     unchosen = [slug for slug in TAXONOMY_FACETS if slug not in chosen]
-    if split := _split(filterset):
-        rows = _term_rows(_unfiltered_term_counts(split), unchosen)
+    if split := reader_split(filterset):
+        rows = _term_rows(unfiltered_term_counts(split), unchosen)
     else:
         rows = _term_rows(_term_counts(filterset.filtered()), unchosen) if unchosen else []
     for slug in TAXONOMY_FACETS:
@@ -301,8 +309,8 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
     counts: dict[str, Counter] = {family: Counter() for family in SCALAR_FAMILIES}
     unchosen = [family for family in SCALAR_FAMILIES if family not in chosen]
     if unchosen:
-        split = _split(filterset)
-        rows = _unfiltered_scalar_rows(split) if split else _scalar_rows(filterset.filtered())
+        split = reader_split(filterset)
+        rows = unfiltered_scalar_rows(split) if split else _scalar_rows(filterset.filtered())
         for row in rows:
             for family in unchosen:
                 counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]

@@ -6,7 +6,9 @@ and each bar links to the browse list with that family set to its value, which h
 that many cases. A quarter has no filter of its own: its bar has no link, but each year's total
 links to the list of that year.
 
-Each chart is one GROUP BY (the techniques' counters one more): a constant number of queries.
+A constant number of queries whatever the number of cases: the vocabulary, then each chart
+counted as ``selectors`` says (shared aggregates without a search or filter, the search's ids
+with words, a GROUP BY per chart otherwise).
 """
 
 from __future__ import annotations
@@ -14,24 +16,34 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
-from practices.discovery.facets import term_label
+from practices.discovery.facets import (
+    reader_split,
+    term_label,
+    unfiltered_scalar_rows,
+    unfiltered_term_counts,
+)
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
+from practices.hub.adoptions import Ranked
 from practices.insights.selectors import (
     BLUE,
     EFFECTIVENESS_ORDER,
     RED,
-    _ids,
-    _links,
-    choosing,
+    _among,
+    _links_of,
     effectiveness_label,
     leaving_out,
+    matching,
+    query_maker,
 )
+from practices.insights.shared import reader_rows, reader_rows_by_key
+from practices.vocabularies.models import Term
 
 TOP = 10  # techniques and themes shown: the most frequent
 TOP_COUNTERS = 3  # counters named under each technique
@@ -181,50 +193,119 @@ def _lay_out(chart: Chart) -> Chart:
     return chart
 
 
-def _term_bars(filterset: CaseStudyFilterSet, slug: str, limit: int | None = None) -> list[Bar]:
-    """The terms of taxonomy ``slug`` on the matching cases (the search's own choice in it left
-    out), most cases first: one GROUP BY."""
-    base = leaving_out(filterset.selection, slug)
-    chosen = set(filterset.selection.tags.get(slug, []))
-    rows = (
-        _links(filterset.filtered(without=slug), slug)
-        .values_list("term__code", "term__label", "term__translations")
-        .annotate(n=Count("casestudy_id"))
-        .order_by()
-    )
-    bars = [
-        Bar(
-            code,
-            term_label(slug, code, label, translations),
-            n,
-            choosing(base, **{slug: code}).query(),
-            chosen=code in chosen,
-            plain=label,
+# The taxonomies the charts count, and the counters named under the techniques.
+COUNTED = ("region", "theme", RED, BLUE)
+
+
+@dataclass
+class _Vocabulary:
+    """The terms the charts count, read once: written out in their queries (so that
+    PostgreSQL knows how many links each has, see ``selectors._links_of``) and named from
+    here."""
+
+    terms: dict[int, tuple[str, str, str, dict]]  # id → taxonomy, code, label, translations
+
+    @classmethod
+    def read(cls) -> _Vocabulary:
+        rows = Term.objects.filter(taxonomy__slug__in=COUNTED).values_list(
+            "pk", "taxonomy__slug", "code", "label", "translations"
         )
-        for code, label, translations, n in rows
-    ]
+        return cls(
+            {pk: (slug, code, label, translations) for pk, slug, code, label, translations in rows}
+        )
+
+    def ids(self, slug: str) -> list[int]:
+        return [pk for pk, (taxonomy, *_rest) in self.terms.items() if taxonomy == slug]
+
+
+def _term_counts(filterset: CaseStudyFilterSet, vocabulary: _Vocabulary, split) -> dict:
+    """Per taxonomy of the charts, the matching cases of each term (the search's own choice in
+    it left out): without a search or filter, from the browse facets' shared aggregate and the
+    reader's own part; otherwise one GROUP BY for the taxonomies that count the same cases
+    (all three, unless the search chose a region, theme or technique)."""
+    counts: dict[str, dict[int, int]] = {}
+    if split is not None:
+        every = unfiltered_term_counts(split)
+        for slug in COUNTED[:3]:
+            counts[slug] = {pk: every[pk] for pk in vocabulary.ids(slug) if every.get(pk)}
+        return counts
+    by_cases: dict[str, list[str]] = defaultdict(list)
+    variants = {}
+    for slug in COUNTED[:3]:
+        cases = matching(filterset, filterset.filtered(without=slug))
+        try:
+            key = str(id(cases)) if isinstance(cases, list) else str(cases.query)
+        except EmptyResultSet:  # nothing to count (a reader who may read nothing)
+            key = slug
+        variants[key] = cases
+        by_cases[key].append(slug)
+    for key, slugs in by_cases.items():
+        ids = [pk for slug in slugs for pk in vocabulary.ids(slug)]
+        found = dict(
+            _links_of(variants[key], ids)
+            .values_list("term_id")
+            .annotate(n=Count("casestudy_id"))
+            .order_by()
+        )
+        for slug in slugs:
+            counts[slug] = {pk: found[pk] for pk in vocabulary.ids(slug) if pk in found}
+    return counts
+
+
+def _term_bars(
+    filterset: CaseStudyFilterSet,
+    vocabulary: _Vocabulary,
+    slug: str,
+    counts: dict[int, int],
+    limit: int | None = None,
+) -> list[Bar]:
+    """The terms of taxonomy ``slug`` on the matching cases, most cases first."""
+    query = query_maker(leaving_out(filterset.selection, slug), slug)
+    chosen = set(filterset.selection.tags.get(slug, []))
+    bars = []
+    for pk, n in counts.items():
+        _slug, code, label, translations = vocabulary.terms[pk]
+        bars.append(
+            Bar(
+                code,
+                term_label(slug, code, label, translations),
+                n,
+                query(code),
+                chosen=code in chosen,
+                plain=label,
+            )
+        )
     bars.sort(key=lambda bar: (-bar.count, bar.code))
     return bars[:limit] if limit else bars
+
+
+def _quarters(cases) -> dict[str, list[tuple]]:
+    """(TLP, year, quarter, cases) by the quarter the incident started."""
+    rows = (
+        CaseStudy.objects.filter(**_among("pk", cases))
+        .annotate(y=ExtractYear("incident_start"), q=ExtractQuarter("incident_start"))
+        .values_list("tlp", "y", "q")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {"quarters": list(rows)}
 
 
 def _timeline(filterset: CaseStudyFilterSet) -> Timeline:
     """Matching cases by the quarter their incident started (the search's years left out, so
     that the others stay in view); every quarter from the first to the last is shown."""
     base = replace(filterset.selection, years=[])
-    rows = (
-        CaseStudy.objects.filter(pk__in=_ids(filterset.filtered(without="year")))
-        .annotate(y=ExtractYear("incident_start"), q=ExtractQuarter("incident_start"))
-        .values_list("y", "q")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts: dict[tuple[int, int], int] = {}
+    shared = reader_rows(filterset, "quarters", _quarters)
+    if shared is None:
+        shared = _quarters(matching(filterset, filterset.filtered(without="year")))
+    rows = shared
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     undated = 0
-    for year, quarter, n in rows:
+    for _tlp, year, quarter, n in rows["quarters"]:
         if year is None:
             undated += n
         else:
-            counts[(int(year), int(quarter))] = n
+            counts[(int(year), int(quarter))] += n
     years = []
     if counts:
         first, last = min(counts)[0], max(counts)[0]
@@ -252,21 +333,29 @@ def _timeline(filterset: CaseStudyFilterSet) -> Timeline:
     return timeline
 
 
-def _effectiveness(filterset: CaseStudyFilterSet) -> Chart:
+def _effectiveness(filterset: CaseStudyFilterSet, split) -> Chart:
     base = replace(filterset.selection, effectiveness=[])
-    counts = dict(
-        CaseStudy.objects.filter(pk__in=_ids(filterset.filtered(without="effectiveness")))
-        .values_list("effectiveness")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts: dict[str, int] = defaultdict(int)
+    if split is not None:
+        for row in unfiltered_scalar_rows(split):
+            counts[row["effectiveness"]] += row["count"]
+    else:
+        counts.update(
+            CaseStudy.objects.filter(
+                **_among("pk", matching(filterset, filterset.filtered(without="effectiveness")))
+            )
+            .values_list("effectiveness")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     chosen = set(filterset.selection.effectiveness)
+    query = query_maker(base, "effectiveness")
     bars = [
         Bar(
             value,
             effectiveness_label(value),
             counts.get(value, 0),
-            choosing(base, effectiveness=value).query(),
+            query(value),
             chosen=value in chosen,
         )
         for value in EFFECTIVENESS_ORDER
@@ -274,26 +363,83 @@ def _effectiveness(filterset: CaseStudyFilterSet) -> Chart:
     return Chart("effectiveness", str(_("Effectiveness of responses")), bars)
 
 
-def _techniques(filterset: CaseStudyFilterSet) -> Chart:
+def _pairs(blue: list[int], *, by_tlp: bool = True):
+    """(TLP, counter, cases) of the cases carrying each of some techniques, by technique; the
+    TLP is "" unless ``by_tlp`` (only the shared aggregate needs it, and reading it joined every
+    case of the table in the plan PostgreSQL chose for a search)."""
+
+    def build(cases, techniques: list[int]) -> dict[object, dict[str, list[tuple]]]:
+        tlp = ["casestudy__tlp"] if by_tlp else []
+        rows = (
+            _links_of(cases, techniques)
+            .filter(casestudy__terms__in=blue)
+            .values_list("term_id", "casestudy__terms", *tlp)
+            .annotate(n=Count("casestudy_id"))
+            .order_by()
+        )
+        found: dict[object, dict[str, list[tuple]]] = {}
+        for technique, counter, *rest in rows:
+            row = (rest[0] if by_tlp else "", counter, rest[-1])
+            found.setdefault(technique, {"counters": []})["counters"].append(row)
+        return found
+
+    return build
+
+
+def _pairs_of_ids(cases: list[int], techniques: list[int], blue: list[int]) -> dict:
+    """``_pairs`` of a search's cases (given as ids), from their links to these techniques and
+    to the counters, read by index and paired here: joined in SQL, PostgreSQL went through the
+    whole table of cases."""
+    top, counters = set(techniques), set(blue)
+    terms: dict[int, list[int]] = defaultdict(list)
+    links = CaseStudy.terms.through.objects.filter(
+        casestudy_id__any=cases, term_id__in=[*techniques, *blue]
+    ).values_list("casestudy_id", "term_id")
+    for case_id, term_id in links:
+        terms[case_id].append(term_id)
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for found in terms.values():
+        used = [t for t in found if t in counters]
+        for technique in (t for t in found if t in top):
+            for counter in used:
+                pairs[(technique, counter)] += 1
+    rows: dict[object, dict[str, list[tuple]]] = {}
+    for (technique, counter), n in pairs.items():
+        rows.setdefault(technique, {"counters": []})["counters"].append(("", counter, n))
+    return rows
+
+
+def _techniques(
+    filterset: CaseStudyFilterSet, vocabulary: _Vocabulary, counts: dict[int, int]
+) -> Chart:
     """The most frequent techniques, each with the counters most used against it (the
-    search's own DISARM Red and Blue choices left out): two GROUP BYs."""
-    bars = _term_bars(filterset, RED, TOP)
+    search's own DISARM Red and Blue choices left out): one GROUP BY (without a search or
+    filter, from an aggregate shared per technique and the reader's own part)."""
+    bars = _term_bars(filterset, vocabulary, RED, counts, TOP)
+    top = sorted(counts, key=lambda pk: (-counts[pk], vocabulary.terms[pk][1]))[:TOP]
+    blue = vocabulary.ids(BLUE)
     base = leaving_out(filterset.selection, RED, BLUE)
+    shared = reader_rows_by_key(filterset, "pairs", top, _pairs(blue))
+    if shared is None:
+        cases = matching(filterset, base.narrow(filterset.searched))
+        if isinstance(cases, list):
+            shared = _pairs_of_ids(cases, top, blue)
+        else:
+            shared = _pairs(blue, by_tlp=False)(cases, top)
+    query = query_maker(base, RED, BLUE)
     by_code = {bar.code: bar for bar in bars}
-    cases = base.narrow(filterset.searched)
-    pairs = (
-        _links(cases, RED)
-        .filter(term__code__in=list(by_code), casestudy__terms__taxonomy__slug=BLUE)
-        .values_list("term__code", "casestudy__terms__code", "casestudy__terms__label")
-        .annotate(n=Count("casestudy_id"))
-        .order_by()
-    )
-    used: dict[str, list[Bar]] = defaultdict(list)
-    for technique, code, label, n in pairs:
-        query = choosing(base, **{RED: technique, BLUE: code}).query()
-        used[technique].append(Bar(code, term_label(BLUE, code, label), n, query, plain=label))
-    for bar in bars:
-        counters = sorted(used.get(bar.code, []), key=lambda c: (-c.count, c.code))
+    for technique in top:
+        used: dict[int, int] = defaultdict(int)
+        for _tlp, counter, n in shared.get(technique, {}).get("counters", []):
+            used[counter] += n
+        bar = by_code[vocabulary.terms[technique][1]]
+        counters = []
+        for counter, n in used.items():
+            _slug, code, label, _translations = vocabulary.terms[counter]
+            counters.append(
+                Bar(code, term_label(BLUE, code, label), n, query(bar.code, code), plain=label)
+            )
+        counters.sort(key=lambda c: (-c.count, c.code))
         bar.children = counters[:TOP_COUNTERS]
     return Chart(
         "techniques",
@@ -311,12 +457,19 @@ def _techniques(filterset: CaseStudyFilterSet) -> Chart:
 
 def insights(filterset: CaseStudyFilterSet) -> Insights:
     """Every chart of the insights page for the reader's current search."""
-    themes = _term_bars(filterset, "theme", TOP)
+    vocabulary = _Vocabulary.read()
+    split = reader_split(filterset)
+    counts = _term_counts(filterset, vocabulary, split)
+    themes = _term_bars(filterset, vocabulary, "theme", counts["theme"], TOP)
     return Insights(
         selection=filterset.selection,
         timeline=_timeline(filterset),
         regions=_lay_out(
-            Chart("region", str(_("Cases by region")), _term_bars(filterset, "region"))
+            Chart(
+                "region",
+                str(_("Cases by region")),
+                _term_bars(filterset, vocabulary, "region", counts["region"]),
+            )
         ),
         themes=_lay_out(
             Chart(
@@ -326,12 +479,29 @@ def insights(filterset: CaseStudyFilterSet) -> Insights:
                 note=str(_("The %(top)s themes on most matching cases.") % {"top": TOP}),
             )
         ),
-        effectiveness=_lay_out(_effectiveness(filterset)),
-        techniques=_lay_out(_techniques(filterset)),
+        effectiveness=_lay_out(_effectiveness(filterset, split)),
+        techniques=_lay_out(_techniques(filterset, vocabulary, counts[RED])),
     )
 
 
-CHARTS = ("time", "region", "theme", "effectiveness", "techniques", "counters")
+CHARTS = ("time", "region", "theme", "effectiveness", "techniques", "counters", "adopted")
+ADOPTED = "adopted"  # the most-adopted practices (``practices.hub.adoptions.most_adopted``)
+
+
+def adopted_rows(ranking: list[Ranked], case_url) -> list[list]:
+    """The page's most-adopted table as CSV rows (a header first), in the page's order and with
+    its numbers: the case, its adoptions and their average effect. As on the page, no adopting
+    organisation is named (anonymised ones could not be); ``case_url(uuid)`` writes the link to
+    the case page."""
+    # The API's names for the same figures (``most_adopted`` of /api/v1/insights/).
+    rows: list[list] = [["rank", "uuid", "title", "tlp", "adoptions", "average_effect", "url"]]
+    for rank, row in enumerate(ranking, 1):
+        case = row.case
+        average = f"{row.average:.1f}" if row.average is not None else ""
+        rows.append(
+            [rank, case.uuid, case.title, case.tlp, row.adoptions, average, case_url(case.uuid)]
+        )
+    return rows
 
 
 def csv_rows(answer: Insights, chart: str, list_url) -> list[list]:

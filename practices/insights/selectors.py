@@ -8,8 +8,13 @@ and every figure is the length of a list the browse page shows:
   (``filtered(without="disarm-red")``), as a facet does. Its link is the current search with
   that family set to this one value (``Selection.choosing``), so the list it opens holds
   exactly that many cases.
-- Counting is one GROUP BY over the terms' through table joined to the filtered case ids, plus
-  one read of the vocabulary: a constant number of queries, whatever the number of cases.
+- Counting is a constant number of queries whatever the number of cases, in three ways: with
+  no search or filter, from aggregates shared by every reader and cached under the change
+  feed's last number, plus the reader's own and recipient cases counted live
+  (``practices.insights.shared``); with words, over the ids of the search's matches (at most
+  ``NEWEST_MATCHES``, read once: ``matching``); with filters alone, one GROUP BY over the
+  terms' through table joined to the filtered cases. The vocabulary is read first, and the
+  term ids are written out in the queries (``_links_of``).
 
 A case carrying two counters counts once under each; one carrying none is counted in "no
 counter recorded". A technique's count is the cases tagged with that technique itself (its
@@ -18,20 +23,26 @@ sub-techniques have their own counts), as the list its link opens.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
-from uuid import UUID
+from urllib.parse import quote_plus
+from uuid import UUID, uuid4
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
-from practices.discovery.facets import term_label
+from practices.discovery.facets import reader_split, term_label, unfiltered_term_counts
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
+from practices.insights.shared import reader_rows
 from practices.vocabularies.models import Term
 
 RED, BLUE = "disarm-red", "disarm-blue"
@@ -62,12 +73,24 @@ EFFECTIVENESS_ORDER = [
 EVIDENCE_ORDER = [Evidence.MEASURED, Evidence.OBSERVED, Evidence.ANECDOTAL, ""]
 
 
+@functools.cache
+def _labels(language: str | None) -> dict[str, dict[str, str]]:
+    """The ratings' and evidence's labels in one language, translated once: the pages show
+    them hundreds of times, and each lazy label translated anew cost tens of milliseconds."""
+    return {
+        "effectiveness": {value: str(label) for value, label in Effectiveness.choices},
+        "evidence": {value: str(label) for value, label in Evidence.choices},
+        "": {"": str(_("Not stated"))},
+    }
+
+
 def effectiveness_label(value: str) -> str:
-    return str(dict(Effectiveness.choices).get(value, value))
+    return _labels(get_language())["effectiveness"].get(value, value)
 
 
 def evidence_label(value: str) -> str:
-    return str(dict(Evidence.choices).get(value, _("Not stated")))
+    labels = _labels(get_language())
+    return labels["evidence"].get(value) or labels[""][""]
 
 
 # --- Selections: the link of each figure ------------------------------------------------------
@@ -86,6 +109,31 @@ def choosing(selection: Selection, **families: str) -> Selection:
     return replace(selection, tags=tags, **changed)
 
 
+def query_template(make: Callable[..., Selection], count: int) -> Callable[..., str]:
+    """``make(*values).query()`` for many values, written once: the query string is built with
+    a marker in place of each of the ``count`` values, then the values are put in (the matrix
+    writes a link for each of a thousand cells)."""
+    markers = [uuid4().hex for _n in range(count)]
+    template = make(*markers).query()
+
+    def query(*values: str) -> str:
+        text = template
+        for marker, value in zip(markers, values, strict=True):
+            text = text.replace(marker, quote_plus(value))
+        return text
+
+    return query
+
+
+def query_maker(selection: Selection, *families: str) -> Callable[..., str]:
+    """``choosing(selection, **{family: value, …}).query()`` for many values of these families
+    (in this order), fast (``query_template``)."""
+    return query_template(
+        lambda *values: choosing(selection, **dict(zip(families, values, strict=True))),
+        len(families),
+    )
+
+
 def leaving_out(selection: Selection, *slugs: str) -> Selection:
     """``selection`` without its choice in these taxonomies."""
     return replace(
@@ -93,13 +141,59 @@ def leaving_out(selection: Selection, *slugs: str) -> Selection:
     )
 
 
-def _ids(cases: QuerySet[CaseStudy]) -> QuerySet:
-    return cases.order_by().values("pk")
+# What the figures count: a queryset of cases, or the ids of a search's cases (``matching``).
+Cases = QuerySet[CaseStudy] | list[int]
 
 
-def _links(cases: QuerySet[CaseStudy], slug: str):
+def _among(field: str, cases: Cases) -> dict[str, object]:
+    """``field`` is one of these cases: a subquery, or one array of ids."""
+    if isinstance(cases, list):
+        return {f"{field}__any": cases}
+    return {f"{field}__in": cases.order_by().values("pk")}
+
+
+def matching(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy]) -> Cases:
+    """``cases`` (the filterset's cases, or a variant leaving a family out) as the figures
+    count them: with words, the list of their ids, read once per request (a search keeps at
+    most ``NEWEST_MATCHES``); otherwise the queryset, counted as a subquery.
+
+    Why: the figures of a search group the term links of at most two thousand cases. Given
+    their ids, PostgreSQL reads those cases' links by index; given the subquery (visibility
+    and ``id = ANY(…)``) it often scanned the visibility index of every published case first,
+    25–40 ms per figure, and a page has five to eight figures."""
+    if not filterset.selection.text:
+        return cases
+    found = filterset.__dict__.setdefault("_matching_ids", {})
+    try:
+        sql, params = cases.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    key = (sql, repr(params))
+    if key not in found:
+        found[key] = list(cases.order_by().values_list("pk", flat=True))
+    return found[key]
+
+
+def counted_cases(filterset: CaseStudyFilterSet) -> QuerySet[CaseStudy]:
+    """The filterset's cases, for counting rows of another table (adoptions): with words, by
+    their ids (``matching``), which PostgreSQL looks up rather than checking the visibility of
+    every published case."""
+    cases = matching(filterset, filterset.filtered())
+    return CaseStudy.objects.filter(pk__any=cases) if isinstance(cases, list) else cases
+
+
+def _links(cases: Cases, slug: str):
     return CaseStudy.terms.through.objects.filter(
-        casestudy_id__in=_ids(cases), term__taxonomy__slug=slug
+        **_among("casestudy_id", cases), term__taxonomy__slug=slug
+    )
+
+
+def _links_of(cases: Cases, term_ids: list[int]):
+    """The links of these cases to these terms. With the ids written out, PostgreSQL knows how
+    many links a frequent term has and starts from the cases; joined by taxonomy or code it
+    guessed a few hundred and read every link of the term first (a tenth of a second each)."""
+    return CaseStudy.terms.through.objects.filter(
+        **_among("casestudy_id", cases), term_id__in=term_ids
     )
 
 
@@ -164,27 +258,32 @@ class Matrix:
 
 def disarm_matrix(filterset: CaseStudyFilterSet) -> Matrix:
     """Every DISARM Red tactic, technique and sub-technique with the number of the reader's
-    matching cases tagged with it. Two queries: the counts and the vocabulary."""
+    matching cases tagged with it. Two queries: the vocabulary and the counts (without a search
+    or filter, from the browse facets' shared aggregate, plus the reader's own part)."""
     selection = filterset.selection
     base = leaving_out(selection, RED)
-    counts = dict(
-        _links(filterset.filtered(without=RED), RED)
-        .values_list("term_id")
-        .annotate(n=Count("casestudy_id"))
-        .order_by()
-    )
     terms = list(
         Term.objects.of(RED)
         .order_by("position", "code")
         .values_list("pk", "code", "label", "parent_id", "is_active")
     )
+    if split := reader_split(filterset):
+        counts: dict[int, int] = unfiltered_term_counts(split)
+    else:
+        counts = dict(
+            _links_of(
+                matching(filterset, filterset.filtered(without=RED)), [pk for pk, *_rest in terms]
+            )
+            .values_list("term_id")
+            .annotate(n=Count("casestudy_id"))
+            .order_by()
+        )
     chosen = set(selection.tags.get(RED, []))
+    query = query_maker(base, RED)
     cells: dict[int, Cell] = {}
     parents: dict[int, int | None] = {}
     for pk, code, label, parent_id, _active in terms:
-        count = counts.get(pk, 0)
-        query = choosing(base, **{RED: code}).query()
-        cells[pk] = Cell(code, label, count, query, chosen=code in chosen)
+        cells[pk] = Cell(code, label, counts.get(pk, 0), query(code), chosen=code in chosen)
         parents[pk] = parent_id
     for pk, *_rest in terms:
         parent = parents[pk]
@@ -247,42 +346,66 @@ class CounterGroup:
         return term_label(BLUE, self.code, self.label) if self.code else self.label
 
 
-def _effectiveness_shares(base: Selection, counts: dict[str, int], **families: str) -> list[Share]:
+def _effectiveness_shares(counts: dict[str, int], query: Callable[[str], str]) -> list[Share]:
+    """One share per rating, best first; ``query(rating)`` writes the link of a rated one."""
     return [
         Share(
             value,
             effectiveness_label(value),
             counts.get(value, 0),
-            choosing(base, effectiveness=value, **families).query() if counts.get(value) else "",
+            query(value) if counts.get(value) else "",
         )
         for value in EFFECTIVENESS_ORDER
     ]
 
 
+def _blue_rows(blue: list[int]):
+    """(TLP, counter, rating, cases) of some cases: what the Blue view counts."""
+
+    def build(cases: Cases) -> dict[str, list[tuple]]:
+        rows = (
+            _links_of(cases, blue)
+            .values_list("casestudy__tlp", "term_id", "casestudy__effectiveness")
+            .annotate(n=Count("casestudy_id"))
+            .order_by()
+        )
+        return {"counters": list(rows)}
+
+    return build
+
+
 def counter_use(filterset: CaseStudyFilterSet) -> list[CounterGroup]:
     """The DISARM Blue counters the reader's matching cases used (the search's own DISARM Blue
-    choice left out), by metatechnique, each with the effectiveness of those cases."""
+    choice left out), by metatechnique, each with the effectiveness of those cases. Two
+    queries: the vocabulary and the counts (without a search or filter, from a shared
+    aggregate plus the reader's own part: ``practices.insights.shared``)."""
     base = leaving_out(filterset.selection, BLUE)
-    rows = (
-        _links(filterset.filtered(without=BLUE), BLUE)
-        .values_list("term_id", "casestudy__effectiveness")
-        .annotate(n=Count("casestudy_id"))
-        .order_by()
-    )
-    by_term: dict[int, dict[str, int]] = defaultdict(dict)
-    for term_id, effectiveness, n in rows:
-        by_term[term_id][effectiveness] = n
     terms = list(
         Term.objects.of(BLUE)
         .order_by("position", "code")
         .values_list("pk", "code", "label", "parent_id")
     )
+    blue = [pk for pk, *_rest in terms]
+    if (shared := reader_rows(filterset, "blue", _blue_rows(blue))) is not None:
+        rows = [row[1:] for row in shared["counters"]]
+    else:
+        rows = list(
+            _links_of(matching(filterset, filterset.filtered(without=BLUE)), blue)
+            .values_list("term_id", "casestudy__effectiveness")
+            .annotate(n=Count("casestudy_id"))
+            .order_by()
+        )
+    by_term: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for term_id, effectiveness, n in rows:
+        by_term[term_id][effectiveness] += n
     has_children = {parent_id for *_rest, parent_id in terms if parent_id is not None}
     groups: dict[int | None, CounterGroup] = {}
     for pk, code, label, parent_id in terms:
         if parent_id is None and pk in has_children:
             groups[pk] = CounterGroup(code, label, [])
     other = CounterGroup("", str(_("Counters without a metatechnique")), [])
+    counter_query = query_maker(base, BLUE)
+    rated_query = query_maker(base, BLUE, "effectiveness")
     for pk, code, label, parent_id in terms:
         if pk not in by_term:
             continue
@@ -293,8 +416,8 @@ def counter_use(filterset: CaseStudyFilterSet) -> list[CounterGroup]:
                 code,
                 label,
                 sum(counts.values()),
-                choosing(base, **{BLUE: code}).query(),
-                _effectiveness_shares(base, counts, **{BLUE: code}),
+                counter_query(code),
+                _effectiveness_shares(counts, lambda value, code=code: rated_query(code, value)),
             )
         )
     used = [group for group in [*groups.values(), other] if group.counters]
@@ -362,6 +485,10 @@ class WhatWorked:
     without_counter: Responses | None
 
     @property
+    def without_groups(self) -> list[Responses]:
+        return [self.without_counter] if self.without_counter else []
+
+    @property
     def subject_name(self) -> str:
         return term_label(
             self.subject.taxonomy.slug,
@@ -375,8 +502,9 @@ def _evidence_shares(counts: dict[str, int]) -> list[Share]:
     return [Share(value, evidence_label(value), counts.get(value, 0)) for value in EVIDENCE_ORDER]
 
 
-def _responses(code, label, query, base, rows, **families) -> Responses:
-    """``rows``: (effectiveness, evidence, number of cases)."""
+def _responses(code, label, query, rows, rated_query: Callable[[str], str]) -> Responses:
+    """``rows``: (effectiveness, evidence, number of cases); ``rated_query(rating)`` writes the
+    link of the cases with a rating."""
     effectiveness: dict[str, int] = defaultdict(int)
     evidence: dict[str, int] = defaultdict(int)
     for rating, basis, n in rows:
@@ -387,44 +515,33 @@ def _responses(code, label, query, base, rows, **families) -> Responses:
         label,
         sum(n for *_rest, n in rows),
         query,
-        _effectiveness_shares(base, effectiveness, **families),
+        _effectiveness_shares(effectiveness, rated_query),
         _evidence_shares(evidence),
     )
 
 
-def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
-    """The responses used in the reader's matching cases of ``subject`` (a technique, theme,
-    country, platform, threat actor or region), grouped by DISARM Blue counter, each with the
-    effectiveness of those cases and the evidence behind it. Four queries."""
-    slug = subject.taxonomy.slug
-    about = choosing(leaving_out(filterset.selection, BLUE), **{slug: subject.code})
-    cases = about.narrow(filterset.searched)
-    blue = CaseStudy.terms.through.objects.filter(
-        casestudy_id=OuterRef("pk"), term__taxonomy__slug=BLUE
+def _worked_counts(cases: Cases, blue: list[int]) -> dict[str, list[tuple]]:
+    """What "what worked" counts of these cases, with each row's TLP first: ``totals`` by
+    rating, evidence and whether a counter is recorded, ``counters`` by counter, rating and
+    evidence. Two queries. ``blue``: the ids of the DISARM Blue counters, written out so that
+    PostgreSQL looks a case's counters up by index (by taxonomy, it estimated a lookup so dear
+    that it read every counter link of every case instead)."""
+    if isinstance(cases, list):
+        return _worked_counts_of_ids(cases, blue)
+    countered = CaseStudy.terms.through.objects.filter(
+        casestudy_id=OuterRef("pk"), term_id__in=blue
     )
-
     totals = (
-        CaseStudy.objects.filter(pk__in=_ids(cases))
-        .annotate(countered=Exists(blue))
-        .values_list("effectiveness", "evidence", "countered")
+        CaseStudy.objects.filter(**_among("pk", cases))
+        .annotate(countered=Exists(countered))
+        .values_list("tlp", "effectiveness", "evidence", "countered")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    totals = list(totals)
-    overall = _responses("", "", about.query(), about, [(e, v, n) for e, v, _c, n in totals])
-    uncountered = [(e, v, n) for e, v, countered, n in totals if not countered]
-    without = None
-    if uncountered:
-        # No list can be asked for "no counter": its cases are named below it instead.
-        without = _responses("", str(_("No counter recorded")), "", about, uncountered)
-        for share in without.effectiveness:
-            share.query = ""
-
-    rows: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-    labels: dict[int, tuple[str, str]] = {}
-    for term_id, code, label, rating, basis, n in (
-        _links(cases, BLUE)
+    counters = (
+        _links_of(cases, blue)
         .values_list(
+            "casestudy__tlp",
             "term_id",
             "term__code",
             "term__label",
@@ -433,17 +550,94 @@ def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
         )
         .annotate(n=Count("casestudy_id"))
         .order_by()
-    ):
+    )
+    return {"totals": list(totals), "counters": list(counters)}
+
+
+def _worked_counts_of_ids(cases: list[int], blue: list[int]) -> dict[str, list[tuple]]:
+    """``_worked_counts`` of a search's cases, given as ids: their rows and their counters read
+    by index (two queries) and counted here. Joined in one GROUP BY, PostgreSQL could read the
+    whole table of cases to join a few thousand links."""
+    about = {
+        pk: rest
+        for pk, *rest in CaseStudy.objects.filter(pk__any=cases).values_list(
+            "pk", "tlp", "effectiveness", "evidence"
+        )
+    }
+    used: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    links = CaseStudy.terms.through.objects.filter(
+        casestudy_id__any=cases, term_id__in=blue
+    ).values_list("casestudy_id", "term_id", "term__code", "term__label")
+    for case_id, *counter in links:
+        used[case_id].append(tuple(counter))
+    totals: dict[tuple, int] = defaultdict(int)
+    counters: dict[tuple, int] = defaultdict(int)
+    for case_id, (tlp, rating, basis) in about.items():
+        totals[(tlp, rating, basis, bool(used.get(case_id)))] += 1
+        for counter in used.get(case_id, []):
+            counters[(tlp, *counter, rating, basis)] += 1
+    return {
+        "totals": [(*key, n) for key, n in totals.items()],
+        "counters": [(*key, n) for key, n in counters.items()],
+    }
+
+
+def _worked_rows(subject: Term, blue: list[int]):
+    """``_worked_counts`` of the cases tagged with ``subject``, for the shared aggregate."""
+
+    def build(cases: Cases) -> dict[str, list[tuple]]:
+        # The subject's cases first (its links, by index), then those among ``cases``: the
+        # other way round, every published case was tested for the subject.
+        tagged = CaseStudy.terms.through.objects.filter(term=subject).values("casestudy_id")
+        return _worked_counts(
+            CaseStudy.objects.filter(**_among("pk", cases)).filter(pk__in=tagged), blue
+        )
+
+    return build
+
+
+def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
+    """The responses used in the reader's matching cases of ``subject`` (a technique, theme,
+    country, platform, threat actor or region), grouped by DISARM Blue counter, each with the
+    effectiveness of those cases and the evidence behind it. Five queries (without a search or
+    filter, two of them come from a shared aggregate plus the reader's own part)."""
+    slug = subject.taxonomy.slug
+    about = choosing(leaving_out(filterset.selection, BLUE), **{slug: subject.code})
+    cases = about.narrow(filterset.searched)
+    blue = list(Term.objects.of(BLUE).values_list("pk", flat=True))
+    shared = reader_rows(filterset, f"worked:{subject.pk}", _worked_rows(subject, blue))
+    if shared is None:
+        found = matching(filterset, cases)
+        shared = _worked_counts(found, blue)
+        if isinstance(found, list):
+            # The newest examples among a search's ids: walking the newest cases of the
+            # reader to find them visited all of them when the subject was rare in the search.
+            cases = CaseStudy.objects.filter(pk__any=found)
+    counted = shared
+
+    totals = [row[1:] for row in counted["totals"]]
+    rated = query_maker(about, "effectiveness")
+    overall = _responses("", "", about.query(), [(e, v, n) for e, v, _c, n in totals], rated)
+    uncountered = [(e, v, n) for e, v, countered, n in totals if not countered]
+    without = None
+    if uncountered:
+        # No list can be asked for "no counter": its cases are named below it instead.
+        without = _responses("", str(_("No counter recorded")), "", uncountered, lambda v: "")
+
+    rows: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    labels: dict[int, tuple[str, str]] = {}
+    for _tlp, term_id, code, label, rating, basis, n in counted["counters"]:
         rows[term_id].append((rating, basis, n))
         labels[term_id] = (code, label)
+    counter_query = query_maker(about, BLUE)
+    rated_query = query_maker(about, BLUE, "effectiveness")
     groups = {
         term_id: _responses(
             code,
             label,
-            choosing(about, **{BLUE: code}).query(),
-            about,
+            counter_query(code),
             rows[term_id],
-            **{BLUE: code},
+            lambda value, code=code: rated_query(code, value),
         )
         for term_id, (code, label) in labels.items()
     }
@@ -457,10 +651,14 @@ def _name_examples(
 ) -> None:
     """Up to ``EXAMPLES`` of the newest cases under each group, from the subject's
     ``EXAMPLES_SCANNED`` newest (two queries)."""
+    # The newest ids first, in a subquery that the visibility index answers alone (no case row
+    # read), then the rows of those only: reading the rows of every case of a frequent
+    # technique to sort them took most of the query's time.
+    ids = cases.order_by("-published_at", "-pk").values("pk")[:EXAMPLES_SCANNED]
     newest = list(
-        cases.order_by("-published_at", "-pk").values_list(
-            "pk", "uuid", "title", "effectiveness", "evidence"
-        )[:EXAMPLES_SCANNED]
+        CaseStudy.objects.filter(pk__in=ids)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", "uuid", "title", "effectiveness", "evidence")
     )
     counters: dict[int, list[int]] = defaultdict(list)
     for case_id, term_id in CaseStudy.terms.through.objects.filter(

@@ -9,8 +9,9 @@ so); a case tagged with a region of both theatres counts in both, and a case of 
 down by region) and links to the browse list of exactly those cases. The responses also leave
 out the search's own effectiveness and DISARM Blue choices, which they break down.
 
-Three GROUP BYs whatever the number of cases: the theatres' sizes, the shared terms with their
-first incident, and the counters with their ratings.
+Four queries whatever the number of cases: the vocabulary, then the theatres' sizes, the
+shared terms with their first incident and the counters with their ratings (``_counts``), from
+aggregates shared by readers when nothing is searched or chosen (``practices.insights.shared``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,26 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Case, CharField, Count, Min, Value, When
+from django.db.models import Case, CharField, Count, Exists, Min, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
 from practices.discovery.facets import term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
-from practices.insights.selectors import BLUE, RED, _ids, _links, choosing, leaving_out
+from practices.insights.selectors import (
+    BLUE,
+    RED,
+    Cases,
+    _among,
+    _links_of,
+    choosing,
+    leaving_out,
+    matching,
+    query_template,
+)
+from practices.insights.shared import reader_rows
+from practices.vocabularies.models import Term
 
 REGION = "region"
 # Theatre → the region codes that belong to it (practices/vocabularies/data/regions.csv).
@@ -43,24 +56,6 @@ SHARED: dict[str, str] = {
     "threat-actor": _("Threat actors"),
 }
 WORKED = [CaseStudy.Effectiveness.HIGHLY, CaseStudy.Effectiveness.EFFECTIVE]
-
-
-def _theatre_of():
-    """The theatre of a region link (joined as ``casestudy__terms``), as an SQL CASE."""
-    return Case(
-        *[
-            When(casestudy__terms__code__in=codes, then=Value(key))
-            for key, codes in THEATRES.items()
-        ],
-        output_field=CharField(),
-    )
-
-
-def _in_theatres():
-    return {
-        "casestudy__terms__taxonomy__slug": REGION,
-        "casestudy__terms__code__in": [code for codes in THEATRES.values() for code in codes],
-    }
 
 
 def _within(selection: Selection, theatre: str, **families: str) -> Selection:
@@ -162,93 +157,240 @@ class AcrossTheatres:
         return [(slug, str(SHARED[slug]), self.shared.get(slug, [])) for slug in SHARED]
 
 
+@dataclass
+class _Vocabulary:
+    """The terms the page counts, read once: written out in its queries (so that PostgreSQL
+    knows how many links each has, see ``selectors._links_of``) and named from here."""
+
+    regions: dict[str, list[int]]  # theatre → its region terms
+    names: dict[int, tuple[str, str, str, dict]]  # id → taxonomy, code, label, translations
+
+    @classmethod
+    def read(cls) -> _Vocabulary:
+        regions: dict[str, list[int]] = {key: [] for key in THEATRES}
+        names = {}
+        rows = Term.objects.filter(taxonomy__slug__in=[REGION, BLUE, *SHARED]).values_list(
+            "pk", "taxonomy__slug", "code", "label", "translations"
+        )
+        for pk, slug, code, label, translations in rows:
+            names[pk] = (slug, code, label, translations)
+            for key, codes in THEATRES.items():
+                if slug == REGION and code in codes:
+                    regions[key].append(pk)
+        return cls(regions, names)
+
+    def of(self, *slugs: str) -> list[int]:
+        return [pk for pk, (slug, *_rest) in self.names.items() if slug in slugs]
+
+    @property
+    def region_ids(self) -> list[int]:
+        return [pk for ids in self.regions.values() for pk in ids]
+
+    def theatre_of(self, field: str):
+        """The theatre of a region link (``field`` its term id), as an SQL CASE."""
+        return Case(
+            *[When(**{f"{field}__in": ids}, then=Value(key)) for key, ids in self.regions.items()],
+            output_field=CharField(),
+        )
+
+    def in_theatres(self) -> dict[str, Exists]:
+        """For each theatre, in order, whether a case is tagged with one of its regions
+        (``in_0``, ``in_1``)."""
+        through = CaseStudy.terms.through.objects
+        return {
+            f"in_{n}": Exists(through.filter(casestudy_id=OuterRef("pk"), term_id__in=ids))
+            for n, ids in enumerate(self.regions.values())
+        }
+
+
+def _counts_of_ids(vocabulary: _Vocabulary, cases: list[int], gap_cases: list[int]):
+    """``_counts`` of a search's cases, given as ids: their links to the terms the page counts
+    and their TLP, incident start and rating, read in two queries by index and counted here. In
+    one GROUP BY joined to the cases, PostgreSQL read the whole table of cases (or of links) to
+    join a few thousand rows: 150–350 ms."""
+    every = sorted({*cases, *gap_cases})
+    theatres_of: dict[int, list[str]] = defaultdict(list)
+    for key, pks in vocabulary.regions.items():
+        for pk in pks:
+            theatres_of[pk].append(key)
+    shared_terms, blue = set(vocabulary.of(*SHARED)), set(vocabulary.of(BLUE))
+    links = CaseStudy.terms.through.objects.filter(
+        casestudy_id__any=every, term_id__in=[*theatres_of, *shared_terms, *blue]
+    ).values_list("casestudy_id", "term_id")
+    members: dict[int, set[str]] = defaultdict(set)
+    terms_of: dict[int, list[int]] = defaultdict(list)
+    for case_id, term_id in links:
+        if term_id in theatres_of:
+            members[case_id].update(theatres_of[term_id])
+        else:
+            terms_of[case_id].append(term_id)
+    about = {
+        pk: rest
+        for pk, *rest in CaseStudy.objects.filter(pk__any=every).values_list(
+            "pk", "tlp", "incident_start", "effectiveness"
+        )
+    }
+
+    listed, gapped = set(cases), set(gap_cases)
+    sizes = [("", key, sum(1 for c in listed if key in members.get(c, ()))) for key in THEATRES]
+    shared: dict[tuple, list] = {}
+    gaps: dict[tuple, int] = defaultdict(int)
+    for case_id, theatres in members.items():
+        tlp, start, rating = about[case_id]
+        flags = tuple(key in theatres for key in THEATRES)
+        in_list, in_gaps = case_id in listed, case_id in gapped
+        for term_id in terms_of.get(case_id, ()):
+            if in_list and term_id in shared_terms:
+                found = shared.setdefault((tlp, *flags, term_id), [0, None])
+                found[0] += 1
+                if start is not None and (found[1] is None or start < found[1]):
+                    found[1] = start
+            elif in_gaps and term_id in blue:
+                gaps[(tlp, *flags, term_id, rating)] += 1
+    return {
+        "sizes": sizes,
+        "shared": [(*key, n, first) for key, (n, first) in shared.items()],
+        "gaps": [(*key, n) for key, n in gaps.items()],
+    }
+
+
+def _counts(vocabulary: _Vocabulary):
+    """The page's three queries, each row with its cases' TLP first (see ``shared``):
+    ``sizes`` (theatre, cases); ``shared`` (in each theatre?, term, cases, first incident) and
+    ``gaps`` (in each theatre?, counter, rating, cases), where "in each theatre?" is one
+    boolean per theatre (a case may be in both). ``gap_cases`` are the cases the gaps count
+    (the search without its effectiveness and DISARM Blue choices as well).
+
+    A case's theatres are lookups in its region links; a search's cases (ids, from
+    ``matching``) are counted by ``_counts_of_ids``."""
+
+    def build(cases: Cases, gap_cases: Cases | None = None):
+        gap_cases = cases if gap_cases is None else gap_cases
+        if isinstance(cases, list) and isinstance(gap_cases, list):
+            return _counts_of_ids(vocabulary, cases, gap_cases)
+        sizes = list(
+            _links_of(cases, vocabulary.region_ids)
+            .annotate(theatre=vocabulary.theatre_of("term_id"))
+            .values_list("casestudy__tlp", "theatre")
+            .annotate(n=Count("casestudy_id", distinct=True))
+            .order_by()
+        )
+        flags = vocabulary.in_theatres()
+        in_any = Q()
+        for name in flags:
+            in_any |= Q(**{name: True})
+        # From the cases, each with its theatres, to their links: one row per link, so a
+        # count of rows is a count of cases. (From the links, each looking up its case's
+        # theatres, took three times as long over every published case.)
+        shared = (
+            CaseStudy.objects.filter(**_among("pk", cases))
+            .annotate(**flags)
+            .filter(in_any, terms__in=vocabulary.of(*SHARED))
+            .values_list("tlp", *flags, "terms")
+            .annotate(n=Count("pk"), first=Min("incident_start"))
+            .order_by()
+        )
+        gaps = (
+            CaseStudy.objects.filter(**_among("pk", gap_cases))
+            .annotate(**flags)
+            .filter(in_any, terms__in=vocabulary.of(BLUE))
+            .values_list("tlp", *flags, "terms", "effectiveness")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {"sizes": sizes, "shared": list(shared), "gaps": list(gaps)}
+
+    return build
+
+
+def _theatres_of(flags: tuple[bool, ...]) -> list[str]:
+    return [key for key, flag in zip(THEATRES, flags, strict=True) if flag]
+
+
 def across_theatres(filterset: CaseStudyFilterSet) -> AcrossTheatres:
     """The two theatres side by side, from the reader's matching cases (see the module)."""
     base = leaving_out(filterset.selection, REGION)
-    cases = filterset.filtered(without=REGION)
-
-    sizes = dict(
-        _links(cases, REGION)
-        .filter(term__code__in=[code for codes in THEATRES.values() for code in codes])
-        .annotate(
-            theatre=Case(
-                *[When(term__code__in=codes, then=Value(key)) for key, codes in THEATRES.items()],
-                output_field=CharField(),
-            )
+    # The families the gaps break down are left out as well.
+    gap_base = replace(leaving_out(filterset.selection, REGION, BLUE), effectiveness=[])
+    vocabulary = _Vocabulary.read()
+    counted = reader_rows(filterset, "theatres", _counts(vocabulary))
+    if counted is None:
+        counted = _counts(vocabulary)(
+            matching(filterset, filterset.filtered(without=REGION)),
+            matching(filterset, gap_base.narrow(filterset.searched)),
         )
-        .values_list("theatre")
-        .annotate(n=Count("casestudy_id", distinct=True))
-        .order_by()
-    )
+
+    sizes: dict[str, int] = defaultdict(int)
+    for _tlp, theatre, n in counted["sizes"]:
+        sizes[theatre] += n
     theatres = [Theatre(key, sizes.get(key, 0), _within(base, key).query()) for key in THEATRES]
 
-    rows = (
-        CaseStudy.terms.through.objects.filter(
-            casestudy_id__in=_ids(cases), term__taxonomy__slug__in=list(SHARED), **_in_theatres()
+    seen: dict[tuple[int, str], Seen] = {}
+    width = len(THEATRES)
+    for row in counted["shared"]:
+        term_id, n, first = row[1 + width :]
+        for theatre in _theatres_of(row[1 : 1 + width]):
+            found = seen.setdefault((term_id, theatre), Seen())
+            found.count += n
+            if first is not None and (found.first is None or first < found.first):
+                found.first = first
+    queries = {
+        (key, slug): query_template(
+            lambda code, key=key, slug=slug: _within(base, key, **{slug: code}), 1
         )
-        .annotate(theatre=_theatre_of())
-        .values_list(
-            "theatre", "term__taxonomy__slug", "term__code", "term__label", "term__translations"
-        )
-        .annotate(n=Count("casestudy_id", distinct=True), first=Min("casestudy__incident_start"))
-        .order_by()
-    )
-    found: dict[tuple[str, str], SharedTerm] = {}
-    for theatre, slug, code, label, translations, n, first in rows:
-        term = found.setdefault(
-            (slug, code),
-            SharedTerm(code, term_label(slug, code, label, translations), {}, plain=label),
-        )
-        query = _within(base, theatre, **{slug: code}).query()
-        term.seen[theatre] = Seen(n, first, query)
+        for key in THEATRES
+        for slug in SHARED
+    }
     shared: dict[str, list[SharedTerm]] = defaultdict(list)
-    for (slug, _code), term in found.items():
-        if all(term.seen.get(key) for key in THEATRES):
-            shared[slug].append(term)
+    for term_id in {term_id for term_id, _theatre in seen}:
+        if not all((term_id, key) in seen for key in THEATRES):
+            continue
+        slug, code, label, translations = vocabulary.names[term_id]
+        for key in THEATRES:
+            seen[(term_id, key)].query = queries[(key, slug)](code)
+        shared[slug].append(
+            SharedTerm(
+                code,
+                term_label(slug, code, label, translations),
+                {key: seen[(term_id, key)] for key in THEATRES},
+                plain=label,
+            )
+        )
     for terms in shared.values():
         terms.sort(key=lambda t: (-t.count, t.code))
 
-    return AcrossTheatres(filterset.selection, theatres, dict(shared), _gaps(filterset))
+    gaps = _gaps(gap_base, vocabulary, counted["gaps"])
+    return AcrossTheatres(filterset.selection, theatres, dict(shared), gaps)
 
 
-def _gaps(filterset: CaseStudyFilterSet) -> list[Gap]:
+def _gaps(base: Selection, vocabulary: _Vocabulary, rows) -> list[Gap]:
     """Counters rated effective or highly effective in one theatre, unused in the other."""
-    base = replace(
-        leaving_out(filterset.selection, REGION, BLUE), effectiveness=[]
-    )  # the families broken down here
-    cases = base.narrow(filterset.searched)
-    rows = (
-        _links(cases, BLUE)
-        .filter(**_in_theatres())
-        .annotate(theatre=_theatre_of())
-        .values_list("theatre", "term__code", "term__label", "casestudy__effectiveness")
-        .annotate(n=Count("casestudy_id", distinct=True))
-        .order_by()
-    )
-    labels: dict[str, str] = {}
-    used: dict[tuple[str, str], int] = defaultdict(int)
-    worked: dict[tuple[str, str], int] = defaultdict(int)
-    for theatre, code, label, rating, n in rows:
-        labels[code] = label
-        used[(theatre, code)] += n
-        if rating in WORKED:
-            worked[(theatre, code)] += n
+    used: dict[tuple[str, int], int] = defaultdict(int)
+    worked: dict[tuple[str, int], int] = defaultdict(int)
+    width = len(THEATRES)
+    for row in rows:
+        term_id, rating, n = row[1 + width :]
+        for theatre in _theatres_of(row[1 : 1 + width]):
+            used[(theatre, term_id)] += n
+            if rating in WORKED:
+                worked[(theatre, term_id)] += n
     # ``used`` adds up the ratings of distinct cases: each case has one rating, so no case
     # counts twice within a theatre.
     gaps = []
-    for (theatre, code), n in worked.items():
+    for (theatre, term_id), n in worked.items():
+        _slug, code, label, _translations = vocabulary.names[term_id]
         for other in THEATRES:
-            if other == theatre or used.get((other, code)):
+            if other == theatre or used.get((other, term_id)):
                 continue
             rated = replace(_within(base, theatre, **{BLUE: code}), effectiveness=list(WORKED))
             gaps.append(
                 Gap(
                     code,
-                    labels[code],
+                    label,
                     theatre,
                     n,
                     rated.query(),
-                    used[(theatre, code)],
+                    used[(theatre, term_id)],
                     _within(base, theatre, **{BLUE: code}).query(),
                     other,
                 )

@@ -50,6 +50,8 @@ def _page_context(filterset: CaseStudyFilterSet, *, without: str) -> dict:
         "found": min(found, COUNT_CAP),
         "capped": found > COUNT_CAP,
         "count_cap": COUNT_CAP,
+        # Reversed once: the pages write a link to the list for each of their figures.
+        "list_url": reverse("practices:case-list"),
     }
 
 
@@ -122,6 +124,7 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
             "query": selection.query(),
             "chips": filter_chips(applied, selected_terms(applied)),
             "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
+            "list_url": reverse("practices:case-list"),
         },
     )
 
@@ -197,7 +200,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     context = _page_context(filterset, without="")
     context.update(
         answer=charts.insights(filterset),
-        adopted=most_adopted(cases=filterset.filtered(), actor=request.user),
+        adopted=most_adopted(cases=selectors.counted_cases(filterset), actor=request.user),
         score_max=EFFECT_SCORE_MAX,
         view="insights",
     )
@@ -214,11 +217,19 @@ def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
     browse = reverse("practices:case-list")
     # Labels in the CSV's language, whatever the reader's, as the list's own export.
     with translation.override(CSV_LANGUAGE):
-        rows = charts.csv_rows(
-            charts.insights(filterset),
-            chart,
-            lambda query: request.build_absolute_uri(f"{browse}?{query}"),
-        )
+        if chart == charts.ADOPTED:
+            rows = charts.adopted_rows(
+                most_adopted(cases=selectors.counted_cases(filterset), actor=request.user),
+                lambda uuid: request.build_absolute_uri(
+                    reverse("practices:case-detail", args=[uuid]) + "#adoptions"
+                ),
+            )
+        else:
+            rows = charts.csv_rows(
+                charts.insights(filterset),
+                chart,
+                lambda query: request.build_absolute_uri(f"{browse}?{query}"),
+            )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
