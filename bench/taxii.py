@@ -76,36 +76,12 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 # --- Database and servers ----------------------------------------------------------------------
 
 
-# Columns that came after bench/search.py's COPY and feed INSERT were written: not null, with
-# a default in Django only. The seeding leaves them out, so the database supplies these.
-LATER_COLUMNS = [
-    ("practices_casestudy", "discoverable", "false"),
-    ("practices_casechange", "kind", "'case'"),
-]
-
-
-@contextlib.contextmanager
-def later_column_defaults() -> Iterator[None]:
-    """Database defaults for ``LATER_COLUMNS`` while seeding, and none after (as migrated)."""
-    sql = "ALTER TABLE {} ALTER COLUMN {} {}"
-    with connection.cursor() as cursor:
-        for table, column, value in LATER_COLUMNS:
-            cursor.execute(sql.format(table, column, f"SET DEFAULT {value}"))
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for table, column, _value in LATER_COLUMNS:
-                cursor.execute(sql.format(table, column, "DROP DEFAULT"))
-
-
 def prepare(cases: int) -> None:
     """What ``bench/search.py --seed-only`` does: migrate, demo data, seed, search documents."""
     refuse_unless_bench_database()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    with later_column_defaults():
-        seed(cases)
+    seed(cases)
     index_missing()
 
 
