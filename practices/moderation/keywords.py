@@ -7,6 +7,9 @@ first. Either way, in one transaction:
 
 - every affected case row is locked (in primary-key order, the cases' lock order) and its
   version bumped, so a form opened before the change is refused as stale rather than undoing it;
+  the open revisions are locked next and, where they propose the keyword, their version bumped
+  for the same reason; then the keyword taxonomy's row, so renames and merges take turns
+  (``_take_turn``); then the term rows;
 - each case gets a history entry (a tag correction) and an audit row, the keyword an audit row;
 - open revisions that propose the merged keyword propose the one it was merged into instead;
 - each case gets a change-feed entry and its search document rebuilt
@@ -36,7 +39,7 @@ from practices.cases.changes import case_change_record
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_moderates
 from practices.exceptions import PracticesError
-from practices.vocabularies.models import Term
+from practices.vocabularies.models import Taxonomy, Term
 
 KEYWORD = "keyword"
 LABEL_MAX = 200
@@ -154,19 +157,44 @@ def _locked_cases(term: Term) -> tuple[list[CaseStudy], list[CaseRevision]]:
     return [c for c in locked if c.pk in carrying_ids], revisions
 
 
+def _take_turn() -> None:
+    """Lock the keyword taxonomy's row: one rename or merge at a time goes on.
+
+    Lock order, after the cases and their revisions: this row, then the term rows
+    (``_keywords_locked``). Without turns, two could each hold a keyword the other asks for
+    next (merging A into B while B goes into A or into C; renaming A onto B's name while B goes
+    into A: a deadlock), and a rename could miss the keyword just given its new name.
+    FOR NO KEY UPDATE: members tagging cases and making new keywords are not held up by it.
+    """
+    Taxonomy.objects.select_for_update(no_key=True).filter(slug=KEYWORD).first()
+
+
+def _keywords_locked(*pks: int) -> dict[int, Term]:
+    """These keywords, locked in primary-key order, by primary key; one that no longer exists
+    is missing. Only in one's turn (``_take_turn``)."""
+    terms = Term.objects.select_for_update(of=("self",)).filter(pk__in=pks, taxonomy__slug=KEYWORD)
+    return {term.pk: term for term in terms.order_by("pk")}
+
+
 def _revisions_follow(
     revisions: list[CaseRevision], cases: list[CaseStudy], *, source: Term, target: Term
 ) -> None:
     """Open revisions keep meaning the same keyword, and a revision started from the case's
-    current version stays current after the version bump (as a tag correction does)."""
+    current version stays current after the version bump (as a tag correction does).
+
+    A revision that proposes the keyword has changed (another keyword, or another name), so its
+    version moves too: the member's form, opened before and showing the old keyword, is then
+    refused as stale rather than putting it back (or naming a deleted term).
+    """
     versions = {case.pk: case.version for case in cases}
     for revision in revisions:
         proposed = set(revision.data.get("terms", []))
         if source.pk in proposed:
             revision.data["terms"] = sorted((proposed - {source.pk}) | {target.pk})
+            revision.version = F("version") + 1
         if versions.get(revision.case_study_id) == revision.base_version:
             revision.base_version += 1
-        revision.save(update_fields=["data", "base_version"])
+        revision.save(update_fields=["data", "base_version", "version"])
 
 
 def _retag_record(
@@ -221,24 +249,24 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     """
     _require_moderator(actor)
     label = _clean_label(label)
-    # Lock order: case rows first, then the term rows, as a case save does (it locks its row,
-    # then adding a tag takes a key-share lock on the term). The cases are locked again after
-    # the term: one tagged in between has committed by then (the tag insert waited for our
-    # term lock to be free, or went first), and is then locked and retagged too.
+    code = keyword_code(label)
+    # Lock order: case rows first, then our turn (_take_turn), then the term rows, as a case
+    # save does (it locks its row; the tags it adds take a key-share lock on their terms as it
+    # commits). The cases are locked again after the terms: one tagged in between has
+    # committed by then (its commit waited for our term lock, or went first) and is retagged.
     _locked_cases(keyword)
-    keyword = Term.objects.select_for_update().filter(pk=keyword.pk).first()
-    if keyword is None or keyword.taxonomy.slug != KEYWORD:
+    _take_turn()
+    # Read in our turn: no other rename or merge is changing the keywords' names now.
+    existing = Term.objects.filter(taxonomy__slug=KEYWORD, code=code).exclude(pk=keyword.pk).first()
+    # A rename onto an existing keyword's name merges into it, so lock that one too.
+    locked = _keywords_locked(keyword.pk, *([existing.pk] if existing else []))
+    keyword = locked.get(keyword.pk)
+    if keyword is None:
         raise KeywordRefused(_("This keyword no longer exists."), field="keyword")
     if label == keyword.label:
         raise KeywordRefused(_("The new name is the keyword's current name."), field="label")
-    code = keyword_code(label)
-    existing = (
-        Term.objects.filter(taxonomy_id=keyword.taxonomy_id, code=code)
-        .exclude(pk=keyword.pk)
-        .first()
-    )
     if existing is not None:
-        return _merge(actor=actor, source=keyword, target=existing)
+        return _merge(actor=actor, source=keyword, target=locked[existing.pk])
     cases, revisions = _locked_cases(keyword)
     _revisions_follow(revisions, cases, source=keyword, target=keyword)
     before = Term(taxonomy=keyword.taxonomy, code=keyword.code, label=keyword.label)
@@ -263,16 +291,12 @@ def keyword_merge(*, actor: User, keyword: Term, into: Term) -> KeywordChange:
     """Move every case from ``keyword`` to ``into`` and delete ``keyword``."""
     _require_moderator(actor)
     _locked_cases(keyword)  # case rows before term rows: see keyword_rename
-    locked = {
-        t.pk: t
-        for t in Term.objects.select_for_update()
-        .filter(pk__in=[keyword.pk, into.pk], taxonomy__slug=KEYWORD)
-        .order_by("pk")
-    }
+    _take_turn()
+    locked = _keywords_locked(keyword.pk, into.pk)
     if keyword.pk not in locked:
         raise KeywordRefused(_("This keyword no longer exists."), field="keyword")
-    if into.pk not in locked:
-        raise KeywordRefused(_("Choose a keyword to merge into."), field="into")
+    if into.pk not in locked:  # merged into another by another moderator a moment ago
+        raise KeywordRefused(_("The keyword to merge into no longer exists."), field="into")
     if keyword.pk == into.pk:
         raise KeywordRefused(_("A keyword cannot be merged into itself."), field="into")
     return _merge(actor=actor, source=locked[keyword.pk], target=locked[into.pk])
