@@ -20,6 +20,7 @@ from accounts.models import User
 from practices.exceptions import AccessRequestRefused
 from practices.hub import access
 from practices.models import AccessRequest, AuditEvent, CaseChange, CaseStudy
+from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -65,26 +66,7 @@ def at_once(monkeypatch) -> Callable[..., dict[str, tuple[str, object]]]:
 
         monkeypatch.setattr(access, "case_locked", meet_then_lock)
         monkeypatch.setattr(access, "_require_pending", slow_require_pending)
-        outcomes: dict[str, tuple[str, object]] = {}
-
-        def worker(name: str, call: Callable[[], object]) -> None:
-            try:
-                outcomes[name] = ("ok", call())
-            except AccessRequestRefused as exc:
-                outcomes[name] = ("refused", exc)
-            except Exception as exc:  # reported by the test, not lost in the thread
-                outcomes[name] = ("error", exc)
-            finally:
-                connection.close()  # this thread's own connection
-
-        threads = [threading.Thread(target=worker, args=item) for item in calls.items()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert not any(thread.is_alive() for thread in threads)
-        assert not [o for o in outcomes.values() if o[0] == "error"], outcomes
-        return outcomes
+        return in_threads(calls, refused=AccessRequestRefused)
 
     return run
 

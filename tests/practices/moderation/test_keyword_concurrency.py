@@ -20,9 +20,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.db.models.query import QuerySet
 from django.test import Client
 from django.urls import reverse
@@ -34,6 +34,7 @@ from practices.cases.services import keywords_to_terms
 from practices.models import CaseRevision, CaseStudy, ModerationEvent, Term
 from practices.moderation import keywords
 from practices.moderation.keywords import KeywordRefused, keyword_merge, keyword_rename
+from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -99,29 +100,13 @@ def run(
     ``late`` that many seconds after); per name ("ok", result), ("refused", the KeywordRefused)
     or ("error", anything else, a deadlock too)."""
     barrier = threading.Barrier(len(calls), timeout=WAIT)
-    outcomes: dict[str, tuple] = {}
 
-    def worker(name: str, call: Callable[[], object]) -> None:
-        try:
-            if together:
-                barrier.wait()
-            time.sleep((late or {}).get(name, 0))
-            outcomes[name] = ("ok", call())
-        except KeywordRefused as exc:
-            outcomes[name] = ("refused", exc)
-        except Exception as exc:  # reported by the test, not lost in the thread
-            outcomes[name] = ("error", exc)
-        finally:
-            connection.close()  # this thread's own connection
+    def before(name: str) -> None:
+        if together:
+            barrier.wait()
+        time.sleep((late or {}).get(name, 0))
 
-    threads = [threading.Thread(target=worker, args=item) for item in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=3 * WAIT)
-    assert not any(thread.is_alive() for thread in threads)
-    assert not [o for o in outcomes.values() if o[0] == "error"], outcomes
-    return outcomes
+    return in_threads(calls, refused=KeywordRefused, before=before, timeout=3 * WAIT)
 
 
 # --- Moderator against moderator -----------------------------------------------------------
@@ -353,8 +338,8 @@ def test_a_merge_and_a_member_saving_a_draft_with_the_keyword(
     draft = case(org, a, status="draft", created_by=member, title="Forged letters")
     read = draft.version  # the version in the member's form, opened before the merge
     client = signed_in(member)
-    merge = lambda: keyword_merge(actor=moderator, keyword=a, into=b)  # noqa: E731
-    edit = lambda: save_incident(client, draft, version=read, typed=typed)  # noqa: E731
+    merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
+    edit = partial(save_incident, client, draft, version=read, typed=typed)
     if first == "merge":
         held = first_holds(monkeypatch, keywords, "_locked_cases")
         outcomes = run({"merge": merge, "edit": after(held, edit)}, together=False)
@@ -390,8 +375,8 @@ def test_a_merge_and_a_member_saving_a_revision_with_the_keyword(
     revision = revision_drafts.revision_start(actor=member, case_study=published)
     read = revision.version  # the version in the member's form, opened before the merge
     client = signed_in(member)
-    merge = lambda: keyword_merge(actor=moderator, keyword=a, into=b)  # noqa: E731
-    edit = lambda: save_incident(client, published, version=read, typed=typed)  # noqa: E731
+    merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
+    edit = partial(save_incident, client, published, version=read, typed=typed)
     if first == "merge":
         held = first_holds(monkeypatch, keywords, "_locked_cases")
         outcomes = run({"merge": merge, "edit": after(held, edit)}, together=False)

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models.query import QuerySet
 
 from practices.cases import revisions as revision_drafts
@@ -23,6 +22,7 @@ from practices.exceptions import TransitionRefused
 from practices.models import CaseRevision, CaseStudy, Taxonomy, Term
 from practices.moderation import revisions
 from practices.moderation import transitions as moderation
+from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -86,26 +86,9 @@ def at_once(**calls: Callable[[], object]) -> dict[str, tuple[str, object]]:
     """Start each call in its own thread at the same moment; per name ("ok", result),
     ("refused", the TransitionRefused) or ("error", anything else)."""
     barrier = threading.Barrier(len(calls), timeout=10)
-    outcomes: dict[str, tuple[str, object]] = {}
-
-    def worker(name: str, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            outcomes[name] = ("ok", call())
-        except TransitionRefused as exc:
-            outcomes[name] = ("refused", exc)
-        except Exception as exc:
-            outcomes[name] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=item) for item in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
+    return in_threads(
+        calls, refused=TransitionRefused, before=lambda _name: barrier.wait(), errors_allowed=True
+    )
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])

@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from practices.exceptions import TransitionRefused
 from practices.models import Approval, CaseStudy, ModerationEvent
 from practices.moderation import transitions as moderation
+from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -69,28 +69,7 @@ def at_once(monkeypatch) -> Callable[..., dict[str, tuple[str, object]]]:
 
         monkeypatch.setattr(moderation, "_locked", meet_then_lock)
         monkeypatch.setattr(moderation, "_check", slow_check)
-        outcomes: dict[str, tuple[str, object]] = {}
-
-        def worker(name: str, call: Callable[[], object]) -> None:
-            try:
-                outcomes[name] = ("ok", call())
-            except TransitionRefused as exc:
-                outcomes[name] = ("refused", exc)
-            except Exception as exc:  # reported by the test below, not lost in the thread
-                outcomes[name] = ("error", exc)
-            finally:
-                connection.close()  # this thread's own connection
-
-        threads = [
-            threading.Thread(target=worker, args=(name, call)) for name, call in calls.items()
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert not any(thread.is_alive() for thread in threads)
-        assert not [o for o in outcomes.values() if o[0] == "error"], outcomes
-        return outcomes
+        return in_threads(calls, refused=TransitionRefused)
 
     return run
 
