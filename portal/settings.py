@@ -136,6 +136,10 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"{REDIS_URL}/0" if RED
 # Without a broker the tasks run inline, so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Rebuild the shared counts of the unfiltered pages in a worker after each change, so that no
+# reader waits for them (practices/insights/warming.py). Pointless without a worker: tasks then
+# run inline, inside the writer's request.
+AGGREGATES_WARM = env.bool("AGGREGATES_WARM", default=not CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -21,6 +21,7 @@ class PracticesConfig(AppConfig):
         from practices.discovery import search
         from practices.hub import collection_services
         from practices.hub.adoption_rendering import ADOPTIONS
+        from practices.insights.warming import aggregates_warm_after_commit
         from practices.sync import feed
         from practices.vocabularies.changes import terms_relabelled
 
@@ -28,6 +29,8 @@ class PracticesConfig(AppConfig):
         case_changed.install(search.search_index_case_changed)
         # A member case's change alters what its collections show: they get feed entries too.
         case_changed.install(collection_services.collections_case_changed)
+        # Last: after the feed has its new number, the shared aggregates are rebuilt for it.
+        case_changed.install(aggregates_warm_after_commit)
         terms_relabelled.install(search.search_index_terms_relabelled)
         # The hub's adoptions are part of a case as the API, the feed and webhooks show it.
         part_install(ADOPTIONS)

@@ -6,12 +6,14 @@ import socket
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.db import connection
+from kombu import pools
 
 from accounts.models import User
 from portal.celery import app as celery_app
 from tests.factories import OrganisationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +112,38 @@ def admin_client(client, org_admin):
     enrol_totp(org_admin)
     client.force_login(org_admin)
     return client
+
+
+def broker_connections_forget() -> None:
+    """Drop Celery's and kombu's connection pools, kept from first use, so that the broker URL
+    in force now is the one used, and later tests do not reuse a dead or foreign one."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    # kombu keeps process-wide pools keyed by connection; a closed one left there breaks every
+    # later publish, even eager ones (Celery acquires a producer for those too).
+    pools.reset()
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery publishing to a broker nobody listens on; ``back()`` restores the eager app."""
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    retry_policy = celery_app.conf.task_publish_retry_policy
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.update(
+        broker_url=DEAD_BROKER,
+        task_always_eager=False,
+        task_publish_retry_policy={"max_retries": 0},
+    )
+    broker_connections_forget()
+
+    def back() -> None:
+        celery_app.conf.update(saved)
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+        broker_connections_forget()
+
+    yield back
+    celery_app.conf.update(saved, task_publish_retry_policy=retry_policy)
+    broker_connections_forget()

@@ -15,51 +15,14 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools
 
 from accounts import services as accounts
 from outbox import services
 from outbox.models import Email
 from outbox.tasks import email_send, emails_sweep
-from portal.celery import app as celery_app
 from practices.models import CaseStudy, Taxonomy, Term
 from tests.conftest import enrol_totp
 from tests.factories import CaseStudyFactory
-
-DEAD_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _forget_broker_connections() -> None:
-    # Celery and kombu keep connection pools from first use; drop them so the broker URL in
-    # force now is the one used, and later tests do not reuse a dead one.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    pools.reset()
-
-
-@pytest.fixture
-def broker_down(settings):
-    """Celery publishing to a broker nobody listens on; ``back()`` restores the eager app."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    retry_policy = celery_app.conf.task_publish_retry_policy
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(
-        broker_url=DEAD_BROKER,
-        task_always_eager=False,
-        task_publish_retry_policy={"max_retries": 0},
-    )
-    _forget_broker_connections()
-
-    def back() -> None:
-        celery_app.conf.update(saved)
-        settings.CELERY_TASK_ALWAYS_EAGER = True
-        _forget_broker_connections()
-
-    yield back
-    celery_app.conf.update(saved, task_publish_retry_policy=retry_policy)
-    _forget_broker_connections()
 
 
 class RefusingBackend(BaseEmailBackend):

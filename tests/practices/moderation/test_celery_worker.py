@@ -1,4 +1,5 @@
-"""A real Celery worker takes the mail task from Redis and delivers the mail.
+"""A real Celery worker takes the tasks from Redis: it delivers the mail and rebuilds the
+shared aggregates.
 
 Everywhere else tasks run inline (eager). Here the service's on-commit hook publishes the task
 to a Redis broker and an embedded worker, in a thread of this process, consumes it, reads the
@@ -13,30 +14,21 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
-from kombu import pools
 
 from portal.celery import app
+from practices.insights import shared, warming
 from practices.models import Taxonomy, Term
 from practices.moderation import transitions as moderation
+from practices.sync.feed import last_seq
+from tests.conftest import broker_connections_forget
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 BROKER_URL = "redis://127.0.0.1:6379/13"
 DELIVERY_TIMEOUT = 10.0  # seconds
-
-
-def _forget_broker_connections() -> None:
-    # The app keeps its connection pools from first use; drop them so the broker URL in force
-    # now is the one used (and, afterwards, so later tests do not reuse this one).
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    # kombu keeps process-wide pools keyed by connection; a closed one left there breaks every
-    # later publish, even eager ones (Celery acquires a producer for those too).
-    pools.reset()
 
 
 @pytest.fixture
@@ -48,14 +40,14 @@ def real_broker(settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = BROKER_URL
     app.conf.update(broker_url=BROKER_URL, task_always_eager=False, worker_hijack_root_logger=False)
-    _forget_broker_connections()
+    broker_connections_forget()
     app.control.purge()  # nothing left over from an earlier run
     try:
         yield app
     finally:
         app.control.purge()
         app.conf.update(saved)
-        _forget_broker_connections()
+        broker_connections_forget()
 
 
 @pytest.fixture
@@ -102,3 +94,21 @@ def test_a_worker_consuming_from_redis_delivers_the_submission_mail(
     assert message.subject == "[Practice Exchange] Waiting for review: Forged letters"
     assert reverse("moderation:review", args=[draft.uuid]) in message.body
     assert own_moderator.email not in message.to
+
+
+def test_a_worker_rebuilds_the_shared_aggregates_after_the_change(
+    real_broker, settings, draft, member
+):
+    settings.AGGREGATES_WARM = True
+    moderation.case_study_submit(actor=member, case_study=draft)
+    seq = last_seq()
+    theatres = shared._key("theatres", seq)
+    assert cache.get(theatres) is None  # handed to the broker on commit, not built inline
+
+    with start_worker(real_broker, pool="solo", perform_ping_check=False):
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while cache.get(theatres) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    assert cache.get(theatres) is not None
+    assert warming.aggregates_build(seq) is False  # claimed: a later run does not redo it

@@ -1,0 +1,116 @@
+"""After a change commits, a background task rebuilds the unfiltered pages' shared aggregates
+for the new feed number (``practices.insights.warming``), so that the next reader finds them
+built; whatever happens to that task, readers still get exactly the live figures.
+
+Outside a wrapping transaction (``transaction=True``): the task runs after the commit, and
+nothing is cached inside a transaction."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from practices.discovery.facets import published_aggregate
+from practices.insights import shared, warming
+from practices.models import CaseStudy
+from practices.moderation.transitions import case_study_approve, case_study_withdraw
+from practices.sync.feed import last_seq
+from tests.conftest import enrol_totp
+from tests.practices.insights.test_shared_aggregates import READERS, figures, live_figures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHARED = ("blue", "theatres", "quarters")
+
+
+@pytest.fixture
+def readers(world, people, settings):
+    settings.AGGREGATES_WARM = True
+    enrol_totp(people["moderator"])  # moderating needs two-factor authentication
+    cache.clear()
+    return people
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The rebuilds run, by the feed number each found."""
+    done: list[int] = []
+    build = warming.aggregates_build
+
+    def counted(seq=None):
+        done.append(last_seq() if seq is None else seq)
+        return build(seq)
+
+    monkeypatch.setattr(warming, "aggregates_build", counted)
+    return done
+
+
+def _built(seq: int) -> bool:
+    return all(cache.get(shared._key(name, seq)) is not None for name in SHARED)
+
+
+def test_a_change_leaves_every_aggregate_built_for_its_number(
+    readers, builds, django_assert_num_queries, monkeypatch
+):
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    case_study_withdraw(actor=readers["moderator"], case_study=ballot, comment="Superseded.")
+    seq = last_seq()
+    assert builds == [seq]
+    assert _built(seq)
+    with django_assert_num_queries(0):
+        published_aggregate(seq)  # the facets', read by the browse page, matrix and insights
+    # Built for a visitor, they hold every TLP: each reader still counts only what it may read.
+    for who in READERS:
+        assert figures(readers[who]) == live_figures(readers[who], monkeypatch), who
+
+
+def test_one_rebuild_per_transaction_and_none_for_a_rolled_back_one(readers, builds):
+    moderator = readers["moderator"]
+    with transaction.atomic():
+        case_study_approve(actor=moderator, case_study=CaseStudy.objects.get(title="Submitted"))
+        ballot = CaseStudy.objects.get(title="Ballot rumours")
+        case_study_withdraw(actor=moderator, case_study=ballot, comment="Superseded.")
+    assert builds == [last_seq()]
+
+    before = last_seq()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        harbour = CaseStudy.objects.get(title="Harbour video")
+        case_study_withdraw(actor=moderator, case_study=harbour, comment="Superseded.")
+        raise RuntimeError("the request failed after the change")
+    assert last_seq() == before
+    assert builds == [before]
+
+
+def test_a_number_is_built_once_however_many_runs_ask(readers):
+    seq = last_seq()
+    assert warming.aggregates_build() is True
+    assert warming.aggregates_build(seq) is False
+    assert _built(seq)
+
+
+def test_off_nothing_is_built_and_the_reader_builds_it(readers, builds, settings, monkeypatch):
+    settings.AGGREGATES_WARM = False
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    case_study_withdraw(actor=readers["moderator"], case_study=ballot, comment="Superseded.")
+    assert builds == []
+    assert not _built(last_seq())
+    member = readers["member"]
+    assert figures(member) == live_figures(member, monkeypatch)
+    assert _built(last_seq())
+
+
+def test_with_the_broker_down_the_change_is_saved_and_readers_build(
+    readers, builds, broker_down, caplog, monkeypatch
+):
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    with caplog.at_level(logging.WARNING, logger="practices.insights.warming"):
+        case_study_withdraw(actor=readers["moderator"], case_study=ballot, comment="Superseded.")
+    ballot.refresh_from_db()
+    assert ballot.status == CaseStudy.Status.WITHDRAWN
+    assert builds == []
+    assert "Could not enqueue the aggregates' rebuild" in caplog.text
+    member = readers["member"]
+    assert figures(member) == live_figures(member, monkeypatch)
