@@ -16,7 +16,9 @@ with ``DEBUG=false`` (authentication, the figures, the template), with no filter
 search: the DISARM matrix (Red and Blue), "what worked against" the most frequent technique,
 the across-theatres page and the insights page. Each is timed *first* (the shared cache
 emptied before each request: no cached search matches, no cached aggregate) and *again* (the
-same request repeated). Next to each, a *floor*: the same figures from hand-written SQL, with
+same request repeated); without a filter also *after a change* (the cache emptied, then the
+shared aggregates rebuilt as the worker does after each change: ``warming.aggregates_build``,
+whose own time is the last line). Next to each, a *floor*: the same figures from hand-written SQL, with
 the visibility rule written out (``floor_visibility``) and a search as ``search_matches``
 bounds it (the newest ``NEWEST_MATCHES`` visible published matches).
 """
@@ -48,6 +50,7 @@ from bench.search import (
 from practices.discovery.browse import COUNT_CAP
 from practices.discovery.search import CONFIG, NEWEST_MATCHES
 from practices.hub.adoptions import EFFECT_SCORES
+from practices.insights import warming
 from practices.insights.charts import TOP
 from practices.insights.selectors import EXAMPLES_SCANNED
 from practices.insights.theatres import THEATRES
@@ -388,6 +391,16 @@ def measure_all(bench: Bench, pages: list[str], readers: list[str], freeze: bool
                         [floor_of(actor, text)] if first else None,
                         first=first,
                     )
+                if not text:
+                    # After a change, once the worker rebuilt the shared aggregates for it.
+                    bench.measure(
+                        f"{label}, after a change",
+                        [page(client, url, text)],
+                        first=True,
+                        before=warming.aggregates_build,
+                    )
+    # What that worker does after each change, whoever reads.
+    bench.measure("rebuild after a change (worker)", [warming.aggregates_build], first=True)
 
 
 def main() -> None:

@@ -376,11 +376,17 @@ class Bench:
     rows: list[tuple] = field(default_factory=list)
 
     def timed(
-        self, function: Callable[[], object], repeat: int | None = None, *, first: bool = False
+        self,
+        function: Callable[[], object],
+        repeat: int | None = None,
+        *,
+        first: bool = False,
+        before: Callable[[], object] | None = None,
     ) -> list[float]:
         """``repeat`` timings of ``function`` after one warm-up call; with ``first``, the
         shared cache is emptied before each (untimed), so every call is a first request:
-        no cached search matches and no cached facet aggregate."""
+        no cached search matches and no cached facet aggregate; ``before`` runs (untimed)
+        after that."""
         repeat = repeat or self.repeat
         if repeat > 1:
             function()  # warm the database's buffers and the connection
@@ -388,6 +394,8 @@ class Bench:
         for _ in range(repeat):
             if first:
                 cache.clear()
+            if before is not None:
+                before()
             started = time.perf_counter()
             function()
             samples.append((time.perf_counter() - started) * 1000)
@@ -401,6 +409,7 @@ class Bench:
         repeat: int | None = None,
         *,
         first: bool = False,
+        before: Callable[[], object] | None = None,
     ) -> None:
         """One line: ``calls`` (one per query of the set) timed together — p50 and p95 over
         every sample of every query — next to their floors, and the queries per call."""
@@ -410,7 +419,7 @@ class Bench:
             with CaptureQueriesContext(connection) as captured:
                 call()
             counts.add(len(captured))
-            samples += self.timed(call, repeat, first=first)
+            samples += self.timed(call, repeat, first=first, before=before)
         for floor in floors or []:
             floor_samples += self.timed(floor, repeat)
         median, p95 = percentiles(samples)

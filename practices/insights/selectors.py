@@ -42,7 +42,7 @@ from practices.cases.models import CaseStudy
 from practices.discovery.facets import reader_split, term_label, unfiltered_term_counts
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
-from practices.insights.shared import reader_rows
+from practices.insights.shared import asked_record, reader_rows
 from practices.vocabularies.models import Term
 
 RED, BLUE = "disarm-red", "disarm-blue"
@@ -606,7 +606,9 @@ def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
     cases = about.narrow(filterset.searched)
     blue = list(Term.objects.of(BLUE).values_list("pk", flat=True))
     shared = reader_rows(filterset, f"worked:{subject.pk}", _worked_rows(subject, blue))
-    if shared is None:
+    if shared is not None:
+        asked_record("worked", subject.pk)
+    else:
         found = matching(filterset, cases)
         shared = _worked_counts(found, blue)
         if isinstance(found, list):

@@ -19,10 +19,10 @@ each reader adds their own part live). So the task may be lost, run twice, or ru
 - enqueuing fails fast and is forgotten when the broker is down.
 
 It builds by computing the pages themselves for a visitor (the facets, the DISARM matrix and
-its Blue view, the theatres, the insights page): the aggregates they cache are exactly those
-the pages read, under the same keys, with nothing to keep in step. "What worked" is cached per
-subject and left to its first reader (about 0.25 s). Off in the embedded default (tasks run
-inline there, and each process has its own cache): ``AGGREGATES_WARM``.
+its Blue view, the theatres, the insights page, and "what worked" against the subjects readers
+asked about lately: ``shared.asked_record``): the aggregates they cache are exactly those the
+pages read, under the same keys, with nothing to keep in step. Off in the embedded default
+(tasks run inline there, and each process has its own cache): ``AGGREGATES_WARM``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ from django.db import connection, transaction
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.insights.charts import insights
-from practices.insights.selectors import counter_use, disarm_matrix
+from practices.insights.selectors import counter_use, disarm_matrix, what_worked
+from practices.insights.shared import asked_recently
 from practices.insights.theatres import across_theatres
 from practices.sync.feed import last_seq
+from practices.vocabularies.models import Term
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ def aggregates_build(seq: int | None = None) -> bool:
     counter_use(filterset)
     across_theatres(filterset)
     insights(filterset)
+    subjects = Term.objects.filter(pk__in=asked_recently("worked")).select_related("taxonomy")
+    for subject in subjects:
+        what_worked(filterset, subject)
     return True
 
 

@@ -19,6 +19,7 @@ from practices.models import CaseStudy
 from practices.moderation.transitions import case_study_approve, case_study_withdraw
 from practices.sync.feed import last_seq
 from tests.conftest import enrol_totp
+from tests.practices.insights.conftest import term
 from tests.practices.insights.test_shared_aggregates import READERS, figures, live_figures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,3 +115,23 @@ def test_with_the_broker_down_the_change_is_saved_and_readers_build(
     assert "Could not enqueue the aggregates' rebuild" in caplog.text
     member = readers["member"]
     assert figures(member) == live_figures(member, monkeypatch)
+
+
+def test_what_worked_is_rebuilt_for_the_subjects_readers_asked_about(readers, monkeypatch):
+    asked, other = term("disarm-red:T0086"), term("disarm-red:T0073")
+    member = readers["member"]
+    figures(member)  # asks what worked against T0086 (and counts it live: nothing is built)
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    case_study_withdraw(actor=readers["moderator"], case_study=ballot, comment="Superseded.")
+    seq = last_seq()
+    assert cache.get(shared._key(f"worked:{asked.pk}", seq)) is not None
+    assert cache.get(shared._key(f"worked:{other.pk}", seq)) is None
+    assert figures(member) == live_figures(member, monkeypatch)
+
+
+def test_the_subjects_kept_are_the_latest_new_ones(readers):
+    for pk in range(shared.ASKED_KEPT + 2):
+        shared.asked_record("worked", pk)
+    shared.asked_record("worked", 5)  # already there: nothing moves
+    kept = shared.asked_recently("worked")
+    assert kept == list(range(shared.ASKED_KEPT + 1, 1, -1))
