@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.core.cache import cache
 from django.db import connection
@@ -40,6 +40,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
+from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
 from practices.sync.feed import last_seq
@@ -152,6 +153,15 @@ def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
     )
 
 
+def _kept_term_counts(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy]) -> Counter[int]:
+    """``_term_counts``, kept for the next page of the same search (``counted``)."""
+    return counted("facets:terms", cases, partial(_term_counts, cases), seq=filterset.seq)
+
+
+def _kept_scalar_rows(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy]) -> list[dict]:
+    return counted("facets:scalars", cases, partial(_scalar_rows, cases), seq=filterset.seq)
+
+
 # --- The unfiltered page: a shared aggregate plus the reader's own part ------------------------
 
 # Every write through the services moves the feed number, so this only bounds how long a
@@ -198,16 +208,11 @@ class Split:
 
     whole: frozenset[str]
     live: list[int]
+    seq: int  # the feed's last number, read once per request (``CaseStudyFilterSet.seq``)
 
     @property
     def live_cases(self) -> QuerySet[CaseStudy]:
         return CaseStudy.objects.filter(pk__any=self.live)
-
-    @cached_property
-    def seq(self) -> int:
-        """The feed's last number, read once per request: every shared aggregate of the
-        request is read under it."""
-        return last_seq()
 
     @cached_property
     def aggregate(self) -> dict[str, list[tuple]]:
@@ -227,7 +232,7 @@ def reader_split(filterset: CaseStudyFilterSet) -> Split | None:
         # planner scan all of them even when the subquery was empty.
         others = sorted(set(CaseStudy.TLP.values) - whole)
         live = filterset.filtered().filter(tlp__in=others).order_by().values_list("pk", flat=True)
-        filterset._facet_split = Split(whole, list(live))
+        filterset._facet_split = Split(whole, list(live), filterset.seq)
     return filterset._facet_split
 
 
@@ -266,10 +271,16 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
     if split := reader_split(filterset):
         rows = _term_rows(unfiltered_term_counts(split), unchosen)
     else:
-        rows = _term_rows(_term_counts(filterset.filtered()), unchosen) if unchosen else []
+        rows = (
+            _term_rows(_kept_term_counts(filterset, filterset.filtered()), unchosen)
+            if unchosen
+            else []
+        )
     for slug in TAXONOMY_FACETS:
         if slug in chosen:
-            rows += _term_rows(_term_counts(filterset.filtered(without=slug)), [slug])
+            rows += _term_rows(
+                _kept_term_counts(filterset, filterset.filtered(without=slug)), [slug]
+            )
     for row in rows:
         rows_by_slug[row["term__taxonomy__slug"]].append(row)
 
@@ -310,13 +321,17 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
     unchosen = [family for family in SCALAR_FAMILIES if family not in chosen]
     if unchosen:
         split = reader_split(filterset)
-        rows = unfiltered_scalar_rows(split) if split else _scalar_rows(filterset.filtered())
+        rows = (
+            unfiltered_scalar_rows(split)
+            if split
+            else _kept_scalar_rows(filterset, filterset.filtered())
+        )
         for row in rows:
             for family in unchosen:
                 counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]
     for family in SCALAR_FAMILIES:
         if family in chosen:
-            for row in _scalar_rows(filterset.filtered(without=family)):
+            for row in _kept_scalar_rows(filterset, filterset.filtered(without=family)):
                 counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]
 
     tlp_labels = dict(CaseStudy.TLP.choices)

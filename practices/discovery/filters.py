@@ -21,6 +21,7 @@ from practices.discovery.selection import (
     TLPS,
     Selection,
 )
+from practices.sync.feed import last_seq
 from practices.vocabularies.labels import iso639_1_codes, language_name
 
 _TLP_CHOICES = [(value, label) for value, label in CaseStudy.TLP.choices if value in TLPS]
@@ -155,6 +156,12 @@ class CaseStudyFilterSet(django_filters.FilterSet):
     def filtered(self, *, without: str | None = None) -> QuerySet[CaseStudy]:
         """The list's cases, or those it would hold with family ``without`` not chosen."""
         return self.selection.narrow(self.searched, without=without)
+
+    @cached_property
+    def seq(self) -> int:
+        """The change feed's last number, read once per request: every count of the request
+        that is cached (shared aggregates, ``counted``) is read and kept under it."""
+        return last_seq()
 
     def filter_queryset(self, queryset: QuerySet[CaseStudy]) -> QuerySet[CaseStudy]:
         return self.filtered()

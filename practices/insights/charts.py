@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Count
@@ -22,6 +23,7 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
+from practices.discovery.counted import counted
 from practices.discovery.facets import (
     reader_split,
     term_label,
@@ -241,12 +243,16 @@ def _term_counts(filterset: CaseStudyFilterSet, vocabulary: _Vocabulary, split) 
         by_cases[key].append(slug)
     for key, slugs in by_cases.items():
         ids = [pk for slug in slugs for pk in vocabulary.ids(slug)]
-        found = dict(
-            _links_of(variants[key], ids)
-            .values_list("term_id")
-            .annotate(n=Count("casestudy_id"))
-            .order_by()
-        )
+
+        def count(cases=variants[key], ids=ids) -> dict[int, int]:
+            return dict(
+                _links_of(cases, ids)
+                .values_list("term_id")
+                .annotate(n=Count("casestudy_id"))
+                .order_by()
+            )
+
+        found = counted(f"insights:terms:{ids}", variants[key], count, seq=filterset.seq)
         for slug in slugs:
             counts[slug] = {pk: found[pk] for pk in vocabulary.ids(slug) if pk in found}
     return counts
@@ -297,7 +303,8 @@ def _timeline(filterset: CaseStudyFilterSet) -> Timeline:
     base = replace(filterset.selection, years=[])
     shared = reader_rows(filterset, "quarters", _quarters)
     if shared is None:
-        shared = _quarters(matching(filterset, filterset.filtered(without="year")))
+        cases = matching(filterset, filterset.filtered(without="year"))
+        shared = counted("insights:quarters", cases, partial(_quarters, cases), seq=filterset.seq)
     rows = shared
     counts: dict[tuple[int, int], int] = defaultdict(int)
     undated = 0
@@ -340,14 +347,17 @@ def _effectiveness(filterset: CaseStudyFilterSet, split) -> Chart:
         for row in unfiltered_scalar_rows(split):
             counts[row["effectiveness"]] += row["count"]
     else:
-        counts.update(
-            CaseStudy.objects.filter(
-                **_among("pk", matching(filterset, filterset.filtered(without="effectiveness")))
+        cases = matching(filterset, filterset.filtered(without="effectiveness"))
+
+        def count() -> dict[str, int]:
+            return dict(
+                CaseStudy.objects.filter(**_among("pk", cases))
+                .values_list("effectiveness")
+                .annotate(n=Count("pk"))
+                .order_by()
             )
-            .values_list("effectiveness")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+
+        counts.update(counted("insights:effectiveness", cases, count, seq=filterset.seq))
     chosen = set(filterset.selection.effectiveness)
     query = query_maker(base, "effectiveness")
     bars = [
@@ -423,9 +433,10 @@ def _techniques(
     if shared is None:
         cases = matching(filterset, base.narrow(filterset.searched))
         if isinstance(cases, list):
-            shared = _pairs_of_ids(cases, top, blue)
+            pairs = partial(_pairs_of_ids, cases, top, blue)
         else:
-            shared = _pairs(blue, by_tlp=False)(cases, top)
+            pairs = partial(_pairs(blue, by_tlp=False), cases, top)
+        shared = counted(f"insights:pairs:{top}:{blue}", cases, pairs, seq=filterset.seq)
     query = query_maker(base, RED, BLUE)
     by_code = {bar.code: bar for bar in bars}
     for technique in top:

@@ -39,6 +39,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
+from practices.discovery.counted import counted
 from practices.discovery.facets import reader_split, term_label, unfiltered_term_counts
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
@@ -270,14 +271,18 @@ def disarm_matrix(filterset: CaseStudyFilterSet) -> Matrix:
     if split := reader_split(filterset):
         counts: dict[int, int] = unfiltered_term_counts(split)
     else:
-        counts = dict(
-            _links_of(
-                matching(filterset, filterset.filtered(without=RED)), [pk for pk, *_rest in terms]
+        cases = matching(filterset, filterset.filtered(without=RED))
+        red = [pk for pk, *_rest in terms]
+
+        def count() -> dict[int, int]:
+            return dict(
+                _links_of(cases, red)
+                .values_list("term_id")
+                .annotate(n=Count("casestudy_id"))
+                .order_by()
             )
-            .values_list("term_id")
-            .annotate(n=Count("casestudy_id"))
-            .order_by()
-        )
+
+        counts = counted(f"matrix:{red}", cases, count, seq=filterset.seq)
     chosen = set(selection.tags.get(RED, []))
     query = query_maker(base, RED)
     cells: dict[int, Cell] = {}
@@ -389,12 +394,17 @@ def counter_use(filterset: CaseStudyFilterSet) -> list[CounterGroup]:
     if (shared := reader_rows(filterset, "blue", _blue_rows(blue))) is not None:
         rows = [row[1:] for row in shared["counters"]]
     else:
-        rows = list(
-            _links_of(matching(filterset, filterset.filtered(without=BLUE)), blue)
-            .values_list("term_id", "casestudy__effectiveness")
-            .annotate(n=Count("casestudy_id"))
-            .order_by()
-        )
+        cases = matching(filterset, filterset.filtered(without=BLUE))
+
+        def count() -> list[tuple]:
+            return list(
+                _links_of(cases, blue)
+                .values_list("term_id", "casestudy__effectiveness")
+                .annotate(n=Count("casestudy_id"))
+                .order_by()
+            )
+
+        rows = counted(f"blue:{blue}", cases, count, seq=filterset.seq)
     by_term: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for term_id, effectiveness, n in rows:
         by_term[term_id][effectiveness] += n
@@ -610,14 +620,19 @@ def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
         asked_record("worked", subject.pk)
     else:
         found = matching(filterset, cases)
-        shared = _worked_counts(found, blue)
+        shared = counted(
+            f"worked:{subject.pk}:{blue}",
+            found,
+            functools.partial(_worked_counts, found, blue),
+            seq=filterset.seq,
+        )
         if isinstance(found, list):
             # The newest examples among a search's ids: walking the newest cases of the
             # reader to find them visited all of them when the subject was rare in the search.
             cases = CaseStudy.objects.filter(pk__any=found)
-    counted = shared
+    figures = shared
 
-    totals = [row[1:] for row in counted["totals"]]
+    totals = [row[1:] for row in figures["totals"]]
     rated = query_maker(about, "effectiveness")
     overall = _responses("", "", about.query(), [(e, v, n) for e, v, _c, n in totals], rated)
     uncountered = [(e, v, n) for e, v, countered, n in totals if not countered]
@@ -628,7 +643,7 @@ def what_worked(filterset: CaseStudyFilterSet, subject: Term) -> WhatWorked:
 
     rows: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     labels: dict[int, tuple[str, str]] = {}
-    for _tlp, term_id, code, label, rating, basis, n in counted["counters"]:
+    for _tlp, term_id, code, label, rating, basis, n in figures["counters"]:
         rows[term_id].append((rating, basis, n))
         labels[term_id] = (code, label)
     counter_query = query_maker(about, BLUE)

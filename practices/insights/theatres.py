@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.db.models import Case, CharField, Count, Exists, Min, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from practices.cases.models import CaseStudy
+from practices.discovery.counted import counted
 from practices.discovery.facets import term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import Selection
@@ -313,21 +315,26 @@ def across_theatres(filterset: CaseStudyFilterSet) -> AcrossTheatres:
     # The families the gaps break down are left out as well.
     gap_base = replace(leaving_out(filterset.selection, REGION, BLUE), effectiveness=[])
     vocabulary = _Vocabulary.read()
-    counted = reader_rows(filterset, "theatres", _counts(vocabulary))
-    if counted is None:
-        counted = _counts(vocabulary)(
-            matching(filterset, filterset.filtered(without=REGION)),
-            matching(filterset, gap_base.narrow(filterset.searched)),
+    figures = reader_rows(filterset, "theatres", _counts(vocabulary))
+    if figures is None:
+        cases = matching(filterset, filterset.filtered(without=REGION))
+        gap_cases = matching(filterset, gap_base.narrow(filterset.searched))
+        # The vocabulary's ids are part of what is counted: a new region or term changes them.
+        figures = counted(
+            f"theatres:{vocabulary.regions}:{sorted(vocabulary.names)}",
+            (cases, gap_cases),
+            partial(_counts(vocabulary), cases, gap_cases),
+            seq=filterset.seq,
         )
 
     sizes: dict[str, int] = defaultdict(int)
-    for _tlp, theatre, n in counted["sizes"]:
+    for _tlp, theatre, n in figures["sizes"]:
         sizes[theatre] += n
     theatres = [Theatre(key, sizes.get(key, 0), _within(base, key).query()) for key in THEATRES]
 
     seen: dict[tuple[int, str], Seen] = {}
     width = len(THEATRES)
-    for row in counted["shared"]:
+    for row in figures["shared"]:
         term_id, n, first = row[1 + width :]
         for theatre in _theatres_of(row[1 : 1 + width]):
             found = seen.setdefault((term_id, theatre), Seen())
@@ -359,7 +366,7 @@ def across_theatres(filterset: CaseStudyFilterSet) -> AcrossTheatres:
     for terms in shared.values():
         terms.sort(key=lambda t: (-t.count, t.code))
 
-    gaps = _gaps(gap_base, vocabulary, counted["gaps"])
+    gaps = _gaps(gap_base, vocabulary, figures["gaps"])
     return AcrossTheatres(filterset.selection, theatres, dict(shared), gaps)
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.http import QueryDict
 
+from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.insights import charts, selectors, shared, theatres
 from practices.models import CaseStudy
@@ -27,12 +28,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 READERS = ("moderator", "visitor", "member", "recipient", "author")
 
 
-def figures(actor) -> dict:
-    """Every figure of the unfiltered matrix (Red and Blue), "what worked against T0086", the
-    theatres and the insights page, for this reader."""
+def figures(actor, query: str = "") -> dict:
+    """Every figure of the matrix (Red and Blue), "what worked against T0086", the theatres,
+    the insights page and the browse facets, for this reader and query string (none: the
+    unfiltered pages)."""
 
     def filterset():
-        return CaseStudyFilterSet.for_reader(QueryDict(""), actor=actor)
+        return CaseStudyFilterSet.for_reader(QueryDict(query), actor=actor)
 
     worked = selectors.what_worked(filterset(), term("disarm-red:T0086"))
     across = theatres.across_theatres(filterset())
@@ -66,6 +68,11 @@ def figures(actor) -> dict:
                 (b.code, b.count, [(c.code, c.count) for c in b.children]) for b in chart.bars
             ]
             for chart in answer.charts
+        },
+        "facets": {
+            (facet.family, value.value): value.count
+            for facet in case_facets(filterset())
+            for value in facet.values
         },
     }
 
