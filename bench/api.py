@@ -371,7 +371,7 @@ def check(client: Client, organisation_id: int, case_url: str, feed_page: int) -
                 partial(floors_sql.detail, organisation_id, case_url, case.uuid),
             )
         )
-    last = floors_sql.last_seq()
+    last = CaseChange.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     for after in sorted({0, last // 2, max(0, last - feed_page // 2)}):
         cursor = base64.urlsafe_b64encode(f"v1:{after}".encode()).decode().rstrip("=")
         requests.append(

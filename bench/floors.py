@@ -271,23 +271,25 @@ def feed_page(organisation_id: int, case_url: str, after: int, limit: int) -> st
     return _joined(_FEED, _params(organisation_id, case_url, after=after, limit=limit))
 
 
-def last_seq() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT value FROM practices_feedcounter WHERE id = 1")
-        return cursor.fetchone()[0]
-
-
 def replay(organisation_id: int, case_url: str, limit: int) -> int:
     """Every page of the feed, as a consumer reads it; returns the number of pages.
 
     Page by page, as the API is read, so that the floor's memory stays that of one page: in
-    one query the 100 000-case feed was 350 MB of JSON, sorted on disk. The sequence is
-    gap-free (``practices/sync/feed.py``), so page ``n`` is the numbers after ``n × limit``."""
-    pages = 0
-    for after in range(0, last_seq(), limit):
+    one query the 100 000-case feed was 350 MB of JSON, sorted on disk. Each page starts after
+    the last entry of the one before (an index lookup: ``--cleanup`` leaves gaps)."""
+    pages, after = 0, 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT max(seq) FROM (SELECT seq FROM practices_casechange WHERE seq > %s "
+                "ORDER BY seq LIMIT %s) page",
+                [after, limit],
+            )
+            last = cursor.fetchone()[0]
+        if last is None:
+            return pages
         feed_page(organisation_id, case_url, after, limit)
-        pages += 1
-    return pages
+        pages, after = pages + 1, last
 
 
 def supported() -> bool:
