@@ -8,7 +8,8 @@ It migrates the database, loads the demo organisations and vocabularies, seeds N
 and draft cases (marked "[bench]"; --cleanup removes them), then measures through Django's
 test client (no network): a list page, a detail, a feed page, a full feed replay and an empty
 poll of the feed, each next to a floor — the same content built by one hand-written PostgreSQL
-query (bench/floors.py) — and the ratio between the two; the replay's cases per second and the
+query (bench/floors.py; the replay's, one per page) — and the ratio between the two (--check
+first compares each floor's content with the API's); the replay's cases per second and the
 peak of Python memory during a replay (tracemalloc, in a second replay so that tracing does not
 slow the timed one). Where ``wrk`` is installed (Debian package), it then serves the portal
 with gunicorn (portal/gunicorn.conf.py, bench/settings.py) and reports the list endpoint's
