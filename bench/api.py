@@ -427,7 +427,7 @@ def requests_per_second(secret: str, page: int, port: int = 8765) -> None:
     }
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn, our own arguments)
         [
-            str(root / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the running venv's
             "-c",
             "portal/gunicorn.conf.py",
             "--access-logfile",
