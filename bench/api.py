@@ -8,7 +8,8 @@ It migrates the database, loads the demo organisations and vocabularies, seeds N
 and draft cases (marked "[bench]"; --cleanup removes them), then measures through Django's
 test client (no network): a list page, a detail, a feed page, a full feed replay and an empty
 poll of the feed, each next to a floor — the same content built by one hand-written PostgreSQL
-query (bench/floors.py) — and the ratio between the two; the replay's cases per second and the
+query (bench/floors.py; the replay's, one per page) — and the ratio between the two (--check
+first compares each floor's content with the API's); the replay's cases per second and the
 peak of Python memory during a replay (tracemalloc, in a second replay so that tracing does not
 slow the timed one). Where ``wrk`` is installed (Debian package), it then serves the portal
 with gunicorn (portal/gunicorn.conf.py, bench/settings.py) and reports the list endpoint's
@@ -19,6 +20,7 @@ Run with DEBUG=false (the default here).
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import json
 import os
@@ -33,6 +35,7 @@ import time
 import tracemalloc
 import urllib.request
 import uuid
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -213,6 +216,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="also print where each request's time goes"
     )
+    parser.add_argument(
+        "--check", action="store_true", help="first compare each floor's content with the API's"
+    )
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -248,7 +254,7 @@ def main() -> None:
             "feed page": lambda: floors_sql.feed_page(
                 organisation_id, case_url, 0, options.feed_page
             ),
-            "feed replay": lambda: floors_sql.feed_page(organisation_id, case_url, 0, None),
+            "feed replay": lambda: floors_sql.replay(organisation_id, case_url, options.feed_page),
         }
     else:
         sys.exit("bench/api.py's floors are PostgreSQL queries: set DATABASE_URL to PostgreSQL.")
@@ -287,6 +293,8 @@ def main() -> None:
         "SELECT value FROM practices_feedcounter WHERE id = 1", []
     )
 
+    if options.check:
+        check(client, organisation_id, case_url, options.feed_page)
     print(f"{'request':<12} {'median ms':>10} {'p95 ms':>8} {'floor ms':>9} {'ratio':>6}")
     for name, call in endpoints.items():
         repeat = max(3, options.repeat // 10) if name == "feed replay" else options.repeat
@@ -307,6 +315,87 @@ def main() -> None:
         requests_per_second(secret, options.page)
     else:
         print("wrk is not installed: no requests-per-second figures (apt-get install wrk)")
+
+
+def _comparable(value):
+    """JSON with timestamps as datetimes: DRF and PostgreSQL write the same instant
+    differently ("Z" or "+00:00", trailing zeros)."""
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-][\d:]+)", value):
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value
+
+
+def _differences(api, floor, path: str = "") -> list[str]:
+    if isinstance(api, dict) and isinstance(floor, dict):
+        if list(api) != list(floor):
+            return [f"{path}: keys {list(api)} vs {list(floor)}"]
+        return [d for key in api for d in _differences(api[key], floor[key], f"{path}.{key}")]
+    if isinstance(api, list) and isinstance(floor, list):
+        if len(api) != len(floor):
+            return [f"{path}: {len(api)} items vs {len(floor)}"]
+        return [
+            d
+            for i, pair in enumerate(zip(api, floor, strict=True))
+            for d in _differences(*pair, f"{path}[{i}]")
+        ]
+    return [] if api == floor else [f"{path}: {api!r} vs {floor!r}"]
+
+
+def check(client: Client, organisation_id: int, case_url: str, feed_page: int) -> None:
+    """Each floor next to the API's answer to the same request, field by field (a floor that
+    returns less than the API would flatter it): the list, details of cases with each
+    relation, feed pages at the start, middle and end."""
+    requests = [
+        (
+            "list",
+            "/api/v1/cases/?limit=50",
+            lambda: floors_sql.list_page(organisation_id, case_url, 50),
+        )
+    ]
+    bench = CaseStudy.objects.filter(title__startswith=MARK)
+    samples = [
+        bench.filter(adoptions__isnull=False).first(),
+        bench.filter(attachments__isnull=False).first(),
+        bench.filter(references__isnull=False, status="published", tlp="green").first(),
+        bench.filter(organisation_id=organisation_id, tlp="amber").first(),
+        bench.filter(tlp="amber", recipients=organisation_id).first(),
+    ]
+    for case in filter(None, samples):
+        requests.append(
+            (
+                f"detail {case.pk}",
+                f"/api/v1/cases/{case.uuid}/",
+                partial(floors_sql.detail, organisation_id, case_url, case.uuid),
+            )
+        )
+    last = CaseChange.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    for after in sorted({0, last // 2, max(0, last - feed_page // 2)}):
+        cursor = base64.urlsafe_b64encode(f"v1:{after}".encode()).decode().rstrip("=")
+        requests.append(
+            (
+                f"feed after {after}",
+                f"/api/v1/changes/?limit={feed_page}&cursor={cursor}",
+                partial(floors_sql.feed_page, organisation_id, case_url, after, feed_page),
+            )
+        )
+    for name, url, floor in requests:
+        api = client.get(url).json()
+        api = api.get("results", [api])
+        for entry in api:
+            if entry.get("collection"):  # the floor carries a collection's own columns only
+                entry["collection"] = {
+                    k: v
+                    for k, v in entry["collection"].items()
+                    if k in floors_sql.COLLECTION_COLUMNS
+                }
+        found = _differences(_comparable(api), _comparable(json.loads(floor())))
+        print(f"check {name}: {len(api)} items, {len(found)} differences")
+        for line in found[:5]:
+            print("   ", line)
 
 
 def profile(endpoints: dict, repeat: int) -> None:
@@ -338,7 +427,7 @@ def requests_per_second(secret: str, page: int, port: int = 8765) -> None:
     }
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn, our own arguments)
         [
-            str(root / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the running venv's
             "-c",
             "portal/gunicorn.conf.py",
             "--access-logfile",

@@ -201,18 +201,38 @@ def originator_render(case: CaseStudy) -> dict:
     }
 
 
+def _originator_shared(case: CaseStudy, originators: dict) -> dict:
+    """``originator_render`` once per organisation and ``originator_visible`` in a page (a
+    page's cases come from a few organisations; reading ``country`` builds an object each
+    time), copied for each case."""
+    key = (case.organisation_id, getattr(case, "originator_visible", False))
+    shown = originators.get(key)
+    if shown is None:
+        shown = originators[key] = originator_render(case)
+    return dict(shown)
+
+
 def case_render(
-    case: CaseStudy, relations: Relations, *, links: Links, show_recipients: bool, actor
+    case: CaseStudy,
+    relations: Relations,
+    *,
+    links: Links,
+    show_recipients: bool,
+    actor,
+    originators: dict | None = None,
 ) -> dict:
     """One case as CaseStudySerializer shows it to ``actor``; ``show_recipients`` is its reader
-    rule (the originator and moderators only), decided by the caller."""
+    rule (the originator and moderators only), decided by the caller. ``originators``: a dict
+    shared by the cases of one page, to render each originator once."""
     zone = timezone.get_current_timezone()
     case_uuid = str(case.uuid)
     terms = relations.terms.get(case.pk, ())
     out = {"uuid": case_uuid, "url": links.case(case_uuid), "version": case.version}
     for name in _TEXT_BEFORE_ORIGINATOR:
         out[name] = getattr(case, name)
-    out["originator"] = originator_render(case)
+    out["originator"] = (
+        originator_render(case) if originators is None else _originator_shared(case, originators)
+    )
     for name in _TEXT_AFTER_ORIGINATOR:
         out[name] = getattr(case, name)
     out["incident_start"] = _date(case.incident_start)
@@ -267,7 +287,10 @@ def cases_render(cases: Iterable[CaseStudy], *, actor, request=None) -> list[dic
     shown = [shows_recipients(actor, case) for case in cases]
     relations = relations_load([case.pk for case in cases], recipients=any(shown))
     links = Links(request)
+    originators: dict = {}
     return [
-        case_render(case, relations, links=links, show_recipients=show, actor=actor)
+        case_render(
+            case, relations, links=links, show_recipients=show, actor=actor, originators=originators
+        )
         for case, show in zip(cases, shown, strict=True)
     ]

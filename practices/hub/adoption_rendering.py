@@ -25,10 +25,11 @@ _COLUMNS = (
 
 
 def adoptions_load(case_ids: list[int]) -> dict[int, list[dict]]:
-    """The adoptions of these cases, newest first, in one query."""
+    """The adoptions of these cases, newest first, in one query (the ids as one array: a feed
+    page's 500 as an ``IN`` list were a tenth of its time, adapted one by one)."""
     loaded: dict[int, list[dict]] = defaultdict(list)
     rows = (
-        Adoption.objects.filter(case_study_id__in=case_ids)
+        Adoption.objects.filter(case_study_id__any=case_ids)
         .order_by("-applied_on", "-created_at", "-id")
         .values(*_COLUMNS)
     )
@@ -59,6 +60,8 @@ def _adopter(row: dict, visible: bool) -> dict:
 
 def adoptions_render(rows: list[dict], actor) -> list[dict]:
     """One case's adoptions as ``AdoptionSerializer`` describes them, for this reader."""
+    if not rows:  # most cases: nothing to learn about the reader for
+        return []
     moderator = actor_moderates(actor)
     own = actor_organisation_id(actor)
     named = CaseStudy.AttributionMode.NAMED
