@@ -4,7 +4,8 @@ Paging through a search, sorting it, going back to it, or opening the insights p
 same search asks for exactly the same counts: the facets of a search grouped the term links of
 its 2 000 matches again on every page (about 90 ms at 100 000 cases), the theatres and the
 insights page more. The unfiltered page has its shared aggregates (``facets.published_aggregate``,
-``practices.insights.shared``); a narrowed one keeps each count here instead, for the same reader.
+``practices.insights.shared``), to which each reader's own and recipient cases are added: that
+part, and the counts of a narrowed page, are kept here, for the readers who count the same rows.
 
 The key is what determines the count: the name of the count (with whatever else it depends on,
 such as the term ids it counts), the exact SQL and parameters of the cases counted — the

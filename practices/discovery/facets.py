@@ -242,7 +242,9 @@ def unfiltered_term_counts(split: Split) -> Counter[int]:
         if tlp in split.whole:
             counts[term_id] += count
     if split.live:
-        counts.update(_term_counts(split.live_cases))
+        # The reader's own part, kept for their next request (``counted``).
+        cases = split.live_cases
+        counts.update(counted("facets:terms", cases, partial(_term_counts, cases), seq=split.seq))
     return counts
 
 
@@ -252,7 +254,10 @@ def unfiltered_scalar_rows(split: Split) -> list[dict]:
         for tlp, effectiveness, lang, year, n in split.aggregate["scalars"]
         if tlp in split.whole
     ]
-    return rows + (_scalar_rows(split.live_cases) if split.live else [])
+    if not split.live:
+        return rows
+    cases = split.live_cases
+    return rows + counted("facets:scalars", cases, partial(_scalar_rows, cases), seq=split.seq)
 
 
 def case_facets(filterset: CaseStudyFilterSet) -> list[Facet]:

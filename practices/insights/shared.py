@@ -27,12 +27,14 @@ dates are the minimum.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 
 from practices.cases.models import CaseStudy
+from practices.discovery.counted import counted
 from practices.discovery.facets import Split, reader_split
 from practices.discovery.filters import CaseStudyFilterSet
 
@@ -106,7 +108,18 @@ def reader_rows(filterset: CaseStudyFilterSet, name: str, build: Build) -> Rows 
     if split is None:
         return None
     rows = _readers_part(shared_rows(name, build, split.seq), split)
-    return _add(rows, build(split.live)) if split.live else rows
+    return _add(rows, _live(name, build, split)) if split.live else rows
+
+
+def _live(name: str, build: Callable, split: Split, *keys):
+    """``build`` over the reader's own and recipient cases, kept for their next request
+    (``practices.discovery.counted``: keyed by those ids and the feed number)."""
+    return counted(
+        f"insights:live:{name}:{list(keys)}",
+        split.live,
+        partial(build, split.live, *keys),
+        seq=split.seq,
+    )
 
 
 def reader_rows_by_key(
@@ -133,6 +146,6 @@ def reader_rows_by_key(
         found |= built
     rows = {key: _readers_part(found[key], split) for key in keys}
     if split.live:
-        live = build(split.live, keys)
+        live = _live(name, build, split, keys)
         rows = {key: _add(rows[key], live.get(key, {})) for key in keys}
     return rows
