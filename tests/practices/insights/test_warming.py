@@ -135,3 +135,9 @@ def test_the_subjects_kept_are_the_latest_new_ones(readers):
     shared.asked_record("worked", 5)  # already there: nothing moves
     kept = shared.asked_recently("worked")
     assert kept == list(range(shared.ASKED_KEPT + 1, 1, -1))
+
+
+def test_built_when_visitors_may_read_nothing(readers, settings):
+    settings.PUBLIC_VIEW_ENABLED = False  # the visitor the worker computes as sees no case
+    assert warming.aggregates_build() is True
+    assert _built(last_seq())
