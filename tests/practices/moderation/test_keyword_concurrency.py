@@ -329,6 +329,16 @@ KEEPS_A = "disinfo, pre-bunking"
 DROPS_A = "pre-bunking"
 
 
+def merge_and_save(monkeypatch, first, merge, edit, save_holds):
+    """The merge and the member's save one after the other, ``first`` held where it locks
+    (the merge at its cases, the save at ``save_holds``: module and function)."""
+    if first == "merge":
+        held = first_holds(monkeypatch, keywords, "_locked_cases")
+        return run({"merge": merge, "edit": after(held, edit)}, together=False)
+    held = first_holds(monkeypatch, *save_holds)
+    return run({"edit": edit, "merge": after(held, merge)}, together=False)
+
+
 @pytest.mark.parametrize("typed", [KEEPS_A, DROPS_A], ids=["keeps-a", "drops-a"])
 @pytest.mark.parametrize("first", ["merge", "edit"])
 def test_a_merge_and_a_member_saving_a_draft_with_the_keyword(
@@ -340,12 +350,9 @@ def test_a_merge_and_a_member_saving_a_draft_with_the_keyword(
     client = signed_in(member)
     merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
     edit = partial(save_incident, client, draft, version=read, typed=typed)
-    if first == "merge":
-        held = first_holds(monkeypatch, keywords, "_locked_cases")
-        outcomes = run({"merge": merge, "edit": after(held, edit)}, together=False)
-    else:
-        held = first_holds(monkeypatch, case_services, "case_change_record")
-        outcomes = run({"edit": edit, "merge": after(held, merge)}, together=False)
+    outcomes = merge_and_save(
+        monkeypatch, first, merge, edit, (case_services, "case_change_record")
+    )
 
     assert outcomes["merge"][0] == "ok"
     response = outcomes["edit"][1]
@@ -377,12 +384,7 @@ def test_a_merge_and_a_member_saving_a_revision_with_the_keyword(
     client = signed_in(member)
     merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
     edit = partial(save_incident, client, published, version=read, typed=typed)
-    if first == "merge":
-        held = first_holds(monkeypatch, keywords, "_locked_cases")
-        outcomes = run({"merge": merge, "edit": after(held, edit)}, together=False)
-    else:
-        held = first_holds(monkeypatch, revision_drafts, "revision_locked")
-        outcomes = run({"edit": edit, "merge": after(held, merge)}, together=False)
+    outcomes = merge_and_save(monkeypatch, first, merge, edit, (revision_drafts, "revision_locked"))
 
     assert outcomes["merge"][0] == "ok"
     response = outcomes["edit"][1]
