@@ -246,12 +246,16 @@ class CaseStudy(models.Model):
             # The browse page's order over published cases (newest first), exactly as it sorts,
             # so that its LIMIT walks this index and stops early instead of sorting every
             # visible case. (Published cases always have ``published_at``.) With the TLP and
-            # owner in it, the visibility check of the walk reads the index alone.
+            # owner in it, the visibility check of the walk reads the index alone; the status
+            # too, although the condition fixes it, because a member's rule names it inside
+            # an OR ("their own, or published and …"), and PostgreSQL reads the index alone
+            # only when it holds every column the query names (without it, a member's search
+            # read a table row for every case it walked: 48 ms instead of 30 at 100 000 cases).
             models.Index(
                 F("published_at").desc(),
                 F("id").desc(),
                 condition=Q(status="published"),
-                include=["tlp", "organisation"],
+                include=["tlp", "organisation", "status"],
                 name="case_study_published_newest",
             ),
             # Everything visible_to and the newest-first order read of a case, by id: a search
