@@ -44,7 +44,7 @@ from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
 from practices.sync.feed import last_seq
-from practices.vocabularies.labels import language_name, term_display_label
+from practices.vocabularies.labels import active_language, language_name, term_display_label
 from practices.vocabularies.models import Term
 
 TOP = 8  # shown at once; the rest behind "show all"
@@ -90,12 +90,15 @@ class Facet:
         return max(len(self.values) - LISTED, 0)
 
 
-def term_label(slug: str, code: str, label: str, translations: dict | None = None) -> str:
+def term_label(
+    slug: str, code: str, label: str, translations: dict | None = None, reader: str | None = None
+) -> str:
     # DISARM people speak in ids (T0086, C00159); elsewhere the code is internal, and the
-    # label is shown in the reader's language (practices.vocabularies.labels).
+    # label is shown in the reader's language (practices.vocabularies.labels), which a caller
+    # labelling hundreds of terms passes once.
     if slug in DISARM:
         return f"{code} {label}" if code != label else label
-    return term_display_label(slug, code, label, translations)
+    return term_display_label(slug, code, label, translations, reader)
 
 
 def selected_terms(selection: Selection) -> dict[tuple[str, str], Term]:
@@ -290,13 +293,14 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
         rows_by_slug[row["term__taxonomy__slug"]].append(row)
 
     facets = []
+    reader = active_language()
     for slug, title in TAXONOMY_FACETS.items():
         values = {
             row["term__code"]: FacetValue(
                 name="tag",
                 value=f"{slug}:{row['term__code']}",
                 label=term_label(
-                    slug, row["term__code"], row["term__label"], row["term__translations"]
+                    slug, row["term__code"], row["term__label"], row["term__translations"], reader
                 ),
                 count=row["count"],
                 selected=row["term__code"] in selection.tags.get(slug, []),
