@@ -30,7 +30,6 @@ FTS5's trigram tokenizer.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import html
 import json
@@ -43,6 +42,8 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -71,7 +72,6 @@ TEXT_FIELDS = ("heading", "body", "detail")
 BM25_WEIGHTS = (1.0, 0.4, 0.2)
 TYPO_NEAREST = 3  # words tried in place of a misspelt one
 NEWEST_MATCHES = 2000  # see search_matches
-_EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 MATCHES_TIMEOUT = 5 * 60  # seconds a search's matches stay cached (see search_matches)
 MATCHES_VERSION = 1  # part of the cache key: change it with the cached value's shape or order
 BATCH = 500
@@ -332,13 +332,27 @@ def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
     # ts_rank_cd only for the rows the LIMIT keeps, after any sort. Ordered by the rank, it
     # would compute the rank of every match (14 000 for "voter fraud"); read in a second
     # query, the 2 000 kept rows were fetched twice (15-25 ms at 100 000 cases).
-    newest = found.order_by("-published_at", "-pk")
-    rows = list(newest.values_list("pk", "search_rank", "published_at")[: NEWEST_MATCHES + 1])
-    rows.sort(key=lambda row: row[0], reverse=True)
-    rows.sort(key=lambda row: (row[2] is not None, row[2] or _EPOCH), reverse=True)
+    # Read through a bare cursor: 2 000 rows through the ORM's per-row conversions (and the
+    # publication times as datetimes, when only "unpublished" matters) cost a third as much
+    # again as the query.
+    newest = found.order_by("-published_at", "-pk").annotate(
+        unpublished=ExpressionWrapper(Q(published_at__isnull=True), output_field=BooleanField())
+    )
+    try:
+        sql, params = newest.values_list("pk", "search_rank", "unpublished")[
+            : NEWEST_MATCHES + 1
+        ].query.sql_with_params()
+    except EmptyResultSet:
+        return [], False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Newest first, by id among equals, as the query ordered them; the unpublished (which
+    # PostgreSQL orders first, SQLite last) after the published.
+    rows = [row for row in rows if not row[2]] + [row for row in rows if row[2]]
     kept = rows[:NEWEST_MATCHES]
     kept.sort(key=lambda row: -(row[1] or 0.0))  # stable: recency breaks ties
-    return [pk for pk, _rank, _published in kept], len(rows) > NEWEST_MATCHES
+    return [pk for pk, _rank, _unpublished in kept], len(rows) > NEWEST_MATCHES
 
 
 class _MinusPosition(Func):

@@ -297,6 +297,26 @@ def test_a_broad_search_keeps_its_newest_matches_by_relevance(
     assert [c.search_rank for c in kept] == sorted((c.search_rank for c in kept), reverse=True)
 
 
+def test_equal_matches_list_the_newest_first_and_the_unpublished_last(
+    outsider, moderator, monkeypatch
+):
+    from practices.discovery import search
+
+    older = published_case(outsider, moderator, title="Drone report")
+    newer = published_case(outsider, moderator, title="Drone report")
+    submitted = draft_case(outsider, title="Drone report")
+    moderation.case_study_submit(actor=outsider, case_study=submitted)
+    visible = CaseStudy.objects.visible_to(moderator)  # a moderator also reads submitted cases
+
+    kept = search.search_matches(visible, "drone", reader=moderator)
+    assert [c.pk for c in kept] == [newer.pk, older.pk, submitted.pk]
+    assert not kept.cut
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 2)
+    kept = search.search_matches(visible, "report drone", reader=moderator)
+    assert [c.pk for c in kept] == [newer.pk, older.pk]
+    assert kept.cut
+
+
 def test_common_words_such_as_the_and_about_do_not_stop_a_match(library, member):
     # PostgreSQL's English configuration ignores them (alone, their tsquery is empty); the
     # words around them still have to match.
