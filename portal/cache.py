@@ -11,6 +11,8 @@ alone for ``RETRY_SECONDS`` so requests do not each wait for a refused connectio
 Written here because Django's own RedisCache has no fallback and django-redis's
 IGNORE_EXCEPTIONS fails open (the allauth problems above). ``/healthz`` asks Redis itself
 (``ping``), so monitors still see the outage.
+
+``database_address`` names the database in the keys of values read from it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from redis.exceptions import RedisError
 
 from portal.degraded import warn_degraded
@@ -44,6 +47,13 @@ _METHODS = (
     "delete_many",
     "clear",
 )
+
+
+def database_address() -> str:
+    """The database's address ("host:port/name"), for the keys of values read from it: two
+    deployments, or a test run beside a benchmark, may share one cache."""
+    database = connection.settings_dict
+    return f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
 class FallbackRedisCache(RedisCache):

@@ -165,6 +165,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.tasks.emails_sweep",
         "schedule": 60.0,
     },
+    # The shared aggregates of the browse and insights pages, rebuilt before they expire
+    # (practices/insights/warming.py, REFRESH_SECONDS).
+    "aggregates-refresh": {
+        "task": "practices.tasks.aggregates_refresh",
+        "schedule": 240.0,
+    },
     # Saved-search alerts, one entry per frequency (practices/discovery/alerts.py).
     "saved-search-alerts-immediate": {
         "task": "practices.tasks.saved_search_alerts",

@@ -7,7 +7,7 @@ The tasks live in the room they belong to; each keeps its historical name
 from __future__ import annotations
 
 from practices.discovery.tasks import saved_search_alerts
-from practices.insights.tasks import aggregates_warm
+from practices.insights.tasks import aggregates_refresh, aggregates_warm
 from practices.moderation.tasks import (
     moderators_digest,
     moderators_notify,
@@ -17,6 +17,7 @@ from practices.moderation.tasks import (
 from practices.sync.tasks import webhook_deliver, webhooks_sweep
 
 __all__ = [
+    "aggregates_refresh",
     "aggregates_warm",
     "moderators_digest",
     "moderators_notify",

@@ -14,6 +14,8 @@ TASK_NAMES = {
     "practices.tasks.moderators_digest",
     "practices.tasks.webhook_deliver",
     "practices.tasks.webhooks_sweep",
+    "practices.tasks.aggregates_warm",
+    "practices.tasks.aggregates_refresh",
 }
 
 

@@ -29,6 +29,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from portal.cache import database_address
+
 T = TypeVar("T")
 
 COUNTED_TIMEOUT = 10 * 60
@@ -51,10 +53,7 @@ def counted(name: str, cases: object, count: Callable[[], T], *, seq: int) -> T:
         material = _material(cases)
     except EmptyResultSet:  # nothing to count: not worth a key
         return count()
-    database = connection.settings_dict
-    # The database's address too, as two deployments may share one cache.
-    where = (database["HOST"], database["PORT"], database["NAME"])
-    digest = hashlib.sha256(repr((where, name, material)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((database_address(), name, material)).encode()).hexdigest()
     key = f"practices:counted:{VERSION}:{seq}:{digest}"
     found = cache.get(key)
     if found is None:

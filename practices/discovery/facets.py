@@ -30,15 +30,16 @@ the aggregate is then recomputed.
 from __future__ import annotations
 
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
+from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
@@ -170,16 +171,22 @@ def _kept_scalar_rows(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy])
 # Every write through the services moves the feed number, so this only bounds how long a
 # write that bypasses them (a bulk SQL load, a restored backup) goes uncounted.
 AGGREGATE_TIMEOUT = 10 * 60
+# Set while the periodic refresh (``practices.insights.warming.aggregates_refresh``) runs: the
+# shared aggregates are then built afresh and overwrite the cached ones instead of being read,
+# so that readers keep finding them built however long nothing changes.
+REFRESHING: ContextVar[bool] = ContextVar("aggregates_refreshing", default=False)
+
+
+def aggregate_cached(key: str) -> object | None:
+    """The cached shared aggregate under ``key``, or None when it must be built."""
+    return None if REFRESHING.get() else cache.get(key)
 
 
 def published_aggregate(seq: int | None = None) -> dict[str, list[tuple]]:
     """Term and scalar counts of every published case, per TLP (cached; see the docstring),
     as of the feed's number ``seq`` (read now if not given)."""
-    # The database's address too: two deployments may share one cache.
-    database = connection.settings_dict
-    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    key = f"practices:facets:published:{where}:{last_seq() if seq is None else seq}"
-    aggregate = cache.get(key)
+    key = f"practices:facets:published:{database_address()}:{last_seq() if seq is None else seq}"
+    aggregate = aggregate_cached(key)
     if aggregate is None:
         published = CaseStudy.objects.published()
         through = CaseStudy.terms.through.objects.filter(

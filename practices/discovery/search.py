@@ -58,6 +58,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
@@ -303,9 +304,7 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     except EmptyResultSet:  # visible_to gave nothing: nothing to search
         return _kept(queryset.none(), [], cut=False)
     whole = sorted(CaseStudy.objects.tlps_published_to(reader) if reader is not None else [])
-    database = connection.settings_dict
-    # The database's address too, as two deployments may share one cache.
-    where = (database["HOST"], database["PORT"], database["NAME"])
+    where = database_address()
     digest = hashlib.sha256(repr((where, sql, params, text, whole)).encode()).hexdigest()
     key = f"practices:search:{MATCHES_VERSION}:{last_seq()}:{digest}"
     cached = cache.get(key)

@@ -33,9 +33,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 
+from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
-from practices.discovery.facets import Split, reader_split
+from practices.discovery.facets import REFRESHING, Split, aggregate_cached, reader_split
 from practices.discovery.filters import CaseStudyFilterSet
 
 # Every write through the services moves the feed number, so this only bounds how long a write
@@ -53,10 +54,7 @@ Build = Callable[[QuerySet[CaseStudy] | list[int]], Rows]
 
 
 def _key(name: str, seq: int) -> str:
-    # The database's address too: two deployments may share one cache.
-    database = connection.settings_dict
-    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    return f"practices:insights:{VERSION}:{name}:{where}:{seq}"
+    return f"practices:insights:{VERSION}:{name}:{database_address()}:{seq}"
 
 
 def _store(values: dict[str, Rows]) -> None:
@@ -67,7 +65,7 @@ def _store(values: dict[str, Rows]) -> None:
 def shared_rows(name: str, build: Build, seq: int) -> Rows:
     """``build`` over every published case, cached under ``name`` and the feed number."""
     key = _key(name, seq)
-    rows = cache.get(key)
+    rows = aggregate_cached(key)
     if rows is None:
         rows = build(CaseStudy.objects.published())
         _store({key: rows})
@@ -136,7 +134,7 @@ def reader_rows_by_key(
         return None
     keys = list(keys)
     names = {key: _key(f"{name}:{key}", split.seq) for key in keys}
-    cached = cache.get_many(list(names.values()))
+    cached = {} if REFRESHING.get() else cache.get_many(list(names.values()))
     found = {key: cached[names[key]] for key in keys if names[key] in cached}
     missing = [key for key in keys if key not in found]
     if missing:

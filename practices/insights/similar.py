@@ -48,7 +48,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, FloatField, Sum, Value, When
 
+from portal.cache import database_address
 from practices.cases.models import CaseStudy
+from practices.discovery.facets import aggregate_cached
 from practices.discovery.search import case_words_rank
 from practices.sync.feed import last_seq
 
@@ -71,13 +73,11 @@ class Similar:
     shared_terms: int
 
 
-def _document_counts() -> dict[str, dict]:
+def document_counts() -> dict[str, dict]:
     """Per TLP: how many published cases there are (``cases``) and how many carry each term
     (``terms``: term id → count). Cached under the feed's last number (see the docstring)."""
-    database = connection.settings_dict
-    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    key = f"practices:similar:df:{where}:{last_seq()}"
-    counts = cache.get(key)
+    key = f"practices:similar:df:{database_address()}:{last_seq()}"
+    counts = aggregate_cached(key)
     if counts is None:
         published = CaseStudy.objects.published()
         through = CaseStudy.terms.through.objects.filter(casestudy__in=published.values("pk"))
@@ -103,7 +103,7 @@ def term_weights(actor, term_ids: list[int]) -> dict[int, float]:
     over the published cases of the TLPs the reader sees whole (never a case they may not
     read)."""
     whole = CaseStudy.objects.tlps_published_to(actor)
-    counts = _document_counts()
+    counts = document_counts()
     total = sum(n for tlp, n in counts["cases"].items() if tlp in whole)
     df: Counter[int] = Counter()
     for tlp in whole:

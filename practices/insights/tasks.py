@@ -1,7 +1,9 @@
-"""Background jobs of insights: rebuilding the shared aggregates after a change.
+"""Background jobs of insights: rebuilding the shared aggregates after a change, and before
+they expire.
 
-Thin: the work is in ``practices.insights.warming``. The name is fixed
-(``practices.tasks.aggregates_warm``) like the app's other tasks.
+Thin: the work is in ``practices.insights.warming``. The names are fixed
+(``practices.tasks.aggregates_warm``, ``practices.tasks.aggregates_refresh``) like the app's
+other tasks.
 """
 
 from __future__ import annotations
@@ -16,3 +18,9 @@ from practices.insights import warming
 @shared_task(name="practices.tasks.aggregates_warm", ignore_result=True, acks_late=False)
 def aggregates_warm() -> bool:
     return warming.aggregates_build()
+
+
+# Run by beat; a lost run only means the aggregates may expire before the next one does.
+@shared_task(name="practices.tasks.aggregates_refresh", ignore_result=True, acks_late=False)
+def aggregates_refresh() -> bool:
+    return warming.aggregates_refresh()

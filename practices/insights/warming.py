@@ -32,13 +32,15 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
-from practices.discovery.facets import case_facets
+from portal.cache import database_address
+from practices.discovery.facets import REFRESHING, case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.insights.charts import insights
 from practices.insights.selectors import counter_use, disarm_matrix, what_worked
 from practices.insights.shared import asked_recently
+from practices.insights.similar import document_counts
 from practices.insights.theatres import across_theatres
 from practices.sync.feed import last_seq
 from practices.vocabularies.models import Term
@@ -48,16 +50,41 @@ logger = logging.getLogger(__name__)
 # How long a claimed number stays claimed: longer than a build takes at 100 000 cases (about
 # 5 s), short enough that a worker killed mid-build does not keep the number from others.
 CLAIM_TIMEOUT = 120
+# How often beat runs ``aggregates_refresh``: well within the aggregates' ten-minute timeout,
+# with room for a late run. Each run costs a few seconds of the database's time.
+REFRESH_SECONDS = 4 * 60
 
 
 def aggregates_build(seq: int | None = None) -> bool:
     """Build every page's shared aggregate for the feed's number (read now if not given) unless
     another run claimed it; returns whether this run built them."""
     seq = last_seq() if seq is None else seq
-    database = connection.settings_dict
-    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    if not cache.add(f"practices:insights:warm:{where}:{seq}", True, CLAIM_TIMEOUT):
+    if not cache.add(f"practices:insights:warm:{database_address()}:{seq}", True, CLAIM_TIMEOUT):
         return False
+    _build_every_aggregate()
+    return True
+
+
+def aggregates_refresh() -> bool:
+    """Build every shared aggregate afresh for the feed's current number, overwriting the
+    cached ones (run by beat every ``REFRESH_SECONDS``); returns whether it ran.
+
+    They are cached for ``AGGREGATE_TIMEOUT`` (which bounds how long a write that bypasses
+    the services goes uncounted): on a portal where nothing changed for that long, the next
+    reader found them gone and waited for a rebuild (0.2–1.5 s per page at 100 000 cases).
+    Rebuilt before they expire, and overwritten rather than deleted, they are always there.
+    """
+    if not settings.AGGREGATES_WARM:
+        return False
+    refreshing = REFRESHING.set(True)
+    try:
+        _build_every_aggregate()
+    finally:
+        REFRESHING.reset(refreshing)
+    return True
+
+
+def _build_every_aggregate() -> None:
     filterset = CaseStudyFilterSet.for_reader({}, actor=AnonymousUser())
     case_facets(filterset)
     disarm_matrix(filterset)
@@ -67,7 +94,7 @@ def aggregates_build(seq: int | None = None) -> bool:
     subjects = Term.objects.filter(pk__in=asked_recently("worked")).select_related("taxonomy")
     for subject in subjects:
         what_worked(filterset, subject)
-    return True
+    document_counts()  # the similar cases' term weights, on every case page
 
 
 def aggregates_warm_enqueue() -> None:

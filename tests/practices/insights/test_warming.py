@@ -13,8 +13,9 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from practices.discovery import facets
 from practices.discovery.facets import published_aggregate
-from practices.insights import shared, warming
+from practices.insights import shared, similar, warming
 from practices.models import CaseStudy
 from practices.moderation.transitions import case_study_approve, case_study_withdraw
 from practices.sync.feed import last_seq
@@ -141,3 +142,37 @@ def test_built_when_visitors_may_read_nothing(readers, settings):
     settings.PUBLIC_VIEW_ENABLED = False  # the visitor the worker computes as sees no case
     assert warming.aggregates_build() is True
     assert _built(last_seq())
+
+
+def test_the_refresh_rebuilds_what_a_write_bypassing_the_services_changed(readers, monkeypatch):
+    """The refresh rebuilds every aggregate before it expires, under the same number: readers
+    find them built however long nothing changes, and a write that moved no number (a bulk SQL
+    load) is counted from the next refresh on, not only when the aggregates expire."""
+    assert warming.aggregates_build() is True
+    seq = last_seq()
+    member = readers["member"]
+    CaseStudy.objects.filter(title="Ballot rumours").update(status=CaseStudy.Status.WITHDRAWN)
+    assert last_seq() == seq
+    assert figures(member) != live_figures(member, monkeypatch)  # the cached counts are stale
+
+    assert warming.aggregates_refresh() is True
+    assert last_seq() == seq and _built(seq)
+    for who in READERS:
+        assert figures(readers[who]) == live_figures(readers[who], monkeypatch), who
+    published = CaseStudy.objects.published().count()
+    assert sum(similar.document_counts()["cases"].values()) == published
+    assert not facets.REFRESHING.get()  # readers read the cache again
+
+
+def test_the_refresh_does_nothing_when_the_rebuilds_are_off(readers, settings):
+    settings.AGGREGATES_WARM = False
+    assert warming.aggregates_refresh() is False
+    assert not _built(last_seq())
+
+
+def test_beat_refreshes_the_aggregates_before_they_expire(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["aggregates-refresh"]
+    assert entry["task"] == "practices.tasks.aggregates_refresh"
+    assert entry["schedule"] == warming.REFRESH_SECONDS
+    for timeout in (shared.AGGREGATE_TIMEOUT, facets.AGGREGATE_TIMEOUT, similar.AGGREGATE_TIMEOUT):
+        assert timeout > warming.REFRESH_SECONDS + 60  # a late run still comes in time
