@@ -170,6 +170,9 @@ CELERY_BEAT_SCHEDULE = {
     "aggregates-refresh": {
         "task": "practices.tasks.aggregates_refresh",
         "schedule": 240.0,
+        # A run still queued when the next is due is dropped: after a worker outage, one run
+        # rebuilds them, not one per missed period.
+        "options": {"expires": 240.0},
     },
     # Saved-search alerts, one entry per frequency (practices/discovery/alerts.py).
     "saved-search-alerts-immediate": {

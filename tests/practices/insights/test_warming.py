@@ -174,5 +174,6 @@ def test_beat_refreshes_the_aggregates_before_they_expire(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["aggregates-refresh"]
     assert entry["task"] == "practices.tasks.aggregates_refresh"
     assert entry["schedule"] == warming.REFRESH_SECONDS
+    assert entry["options"]["expires"] <= warming.REFRESH_SECONDS  # missed runs do not pile up
     for timeout in (shared.AGGREGATE_TIMEOUT, facets.AGGREGATE_TIMEOUT, similar.AGGREGATE_TIMEOUT):
         assert timeout > warming.REFRESH_SECONDS + 60  # a late run still comes in time
