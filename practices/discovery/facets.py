@@ -10,10 +10,11 @@ selectable (OR within a family), while every other facet counts within Japan (AN
 families). A count is therefore always the length of the list you get by choosing that value
 alone in its family, with the other filters as they are.
 
-Queries: one GROUP BY over the terms' through table for all taxonomies without a selection,
-one GROUP BY over the cases for TLP, year and effectiveness together, and one more of either
-kind per family that has a selection (it needs its own base). That is bounded by the number of
-families, never by the number of cases or terms.
+Queries: one for the families without a selection (a GROUP BY over the terms' through table
+and one over the cases for TLP, year, effectiveness and language, joined by UNION ALL over the
+list's cases read once), and one more of either kind per family that has a selection (it needs
+its own base). That is bounded by the number of families, never by the number of cases or
+terms.
 
 The unfiltered page (no search, no filter: the page everyone lands on) would group every visible
 case's terms on every request — about a second at 100 000 cases. There the counts come in two
@@ -35,6 +36,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +158,66 @@ def _scalar_rows(cases: QuerySet[CaseStudy]) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by()
     )
+
+
+def _both_counts(cases: QuerySet[CaseStudy]) -> tuple[Counter[int], list[dict]]:
+    """``_term_counts`` and ``_scalar_rows`` of these cases in one query.
+
+    Each case is read, and its visibility checked, once for both kinds of count instead of
+    once for each: the scalar query read the rows of a search's 2 000 matches a second time
+    (15-20 ms of its first facets at 100 000 cases)."""
+    try:
+        sql, params = (
+            cases.order_by()
+            .annotate(facet_year=ExtractYear("incident_start"))
+            .values_list("pk", "tlp", "effectiveness", "language", "facet_year")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # visible_to gave nothing
+        return Counter(), []
+    link = CaseStudy.terms.through._meta
+    case_column = link.get_field("casestudy").column
+    term_column = link.get_field("term").column
+    # The fields come first in a values_list's SELECT and the annotation last, as named.
+    combined = (
+        "WITH kept (id, tlp, effectiveness, language, year) AS MATERIALIZED ("  # noqa: S608
+        f"{sql}) "
+        f"SELECT link.{term_column}, NULL, NULL, NULL, NULL, COUNT(*) FROM {link.db_table} link "
+        f"WHERE link.{case_column} IN (SELECT id FROM kept) GROUP BY link.{term_column} "
+        "UNION ALL "
+        "SELECT NULL, tlp, effectiveness, language, year, COUNT(*) FROM kept "
+        "GROUP BY tlp, effectiveness, language, year"
+    )
+    terms: Counter[int] = Counter()
+    scalars = []
+    with connection.cursor() as cursor:
+        cursor.execute(combined, params)
+        for term_id, tlp, effectiveness, language, year, count in cursor.fetchall():
+            if term_id is not None:
+                terms[term_id] = count
+            else:
+                year = None if year is None else int(year)  # PostgreSQL's EXTRACT: numeric
+                scalars.append(
+                    {
+                        "tlp": tlp,
+                        "effectiveness": effectiveness,
+                        "language": language,
+                        "year": year,
+                        "count": count,
+                    }
+                )
+    return terms, scalars
+
+
+def _list_counts(filterset: CaseStudyFilterSet) -> tuple[Counter[int], list[dict]]:
+    """The term counts and scalar rows of the list itself (every family's selection applied),
+    read once per request for both kinds of facet and kept for the next (``counted``)."""
+    if not hasattr(filterset, "_list_counts"):
+        cases = filterset.filtered()
+        filterset._list_counts = counted(
+            "facets:both", cases, partial(_both_counts, cases), seq=filterset.seq
+        )
+    return filterset._list_counts
 
 
 def _kept_term_counts(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy]) -> Counter[int]:
@@ -286,11 +349,7 @@ def _taxonomy_facets(filterset, selection, chosen, known) -> list[Facet]:
     if split := reader_split(filterset):
         rows = _term_rows(unfiltered_term_counts(split), unchosen)
     else:
-        rows = (
-            _term_rows(_kept_term_counts(filterset, filterset.filtered()), unchosen)
-            if unchosen
-            else []
-        )
+        rows = _term_rows(_list_counts(filterset)[0], unchosen) if unchosen else []
     for slug in TAXONOMY_FACETS:
         if slug in chosen:
             rows += _term_rows(
@@ -337,11 +396,7 @@ def _scalar_facets(filterset, selection, chosen) -> list[Facet]:
     unchosen = [family for family in SCALAR_FAMILIES if family not in chosen]
     if unchosen:
         split = reader_split(filterset)
-        rows = (
-            unfiltered_scalar_rows(split)
-            if split
-            else _kept_scalar_rows(filterset, filterset.filtered())
-        )
+        rows = unfiltered_scalar_rows(split) if split else _list_counts(filterset)[1]
         for row in rows:
             for family in unchosen:
                 counts[family][row[SCALAR_FAMILIES[family]]] += row["count"]
