@@ -63,7 +63,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organisation, User
 from bench.corpus import case_texts
 from practices.cases import selectors
-from practices.discovery.browse import COUNT_CAP, capped_count
+from practices.discovery.browse import COUNT_CAP, CappedPaginator
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import (
@@ -447,7 +447,8 @@ def search_page(actor, text: str, tag: str | None) -> Callable[[], object]:
         queryset = selection.ordered(
             selection.narrow(selection.search(selectors.case_study_list(actor=actor)))
         )
-        return list(queryset[:PAGE]), capped_count(queryset)
+        paginator = CappedPaginator(queryset, PAGE)  # as the page pages and counts
+        return list(paginator.get_page(1)), paginator.count
 
     return run
 

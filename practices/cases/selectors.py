@@ -12,11 +12,21 @@ from practices.cases.querysets import actor_owns
 from practices.vocabularies.models import Term
 
 _TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))
+# What a list shows of each term (a card's tags, an export's columns): its taxonomy's slug,
+# code and label in the reader's language. A page of twenty cases holds some 350 terms; their
+# descriptions and their taxonomies' attributions (long texts, DISARM's especially) were read
+# and built into objects for every one of them.
+_LISTED_TERMS = Prefetch(
+    "terms",
+    queryset=Term.objects.select_related("taxonomy").only(
+        "code", "label", "translations", "taxonomy", "taxonomy__slug"
+    ),
+)
 
 
 def case_study_list(*, actor, published_only: bool = True) -> QuerySet[CaseStudy]:
     """Cases the actor may read, with what list pages show, in a constant number of queries."""
-    queryset = CaseStudy.objects.for_reader(actor).prefetch_related(_TERMS)
+    queryset = CaseStudy.objects.for_reader(actor).prefetch_related(_LISTED_TERMS)
     if published_only:
         queryset = queryset.published().order_by("-published_at", "-id")
     return queryset

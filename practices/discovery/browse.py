@@ -34,8 +34,14 @@ class CappedPaginator(Paginator):
     """Page numbers over at most ``COUNT_CAP`` results; ``capped`` says whether there are more."""
 
     @cached_property
+    def matched(self) -> list[int] | None:
+        """The ids of the list in order when they are known without a query: a text search
+        read in this request and not narrowed or reordered since (``search._kept``)."""
+        return getattr(self.object_list, "matched", None)
+
+    @cached_property
     def count(self) -> int:
-        found = capped_count(self.object_list)
+        found = capped_count(self.object_list) if self.matched is None else len(self.matched)
         self.capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
 
@@ -44,7 +50,11 @@ class CappedPaginator(Paginator):
         # query of whole rows reads every candidate's wide row before it sorts (a search
         # orders its 2 000 matches to show twenty).
         if isinstance(object_list, QuerySet):
-            ids = list(object_list.values_list("pk", flat=True))
+            if self.matched is None:
+                ids = list(object_list.values_list("pk", flat=True))
+            else:  # the slice Paginator.page took, of the ids already in order
+                ids = self.matched[object_list.query.low_mark : object_list.query.high_mark]
+            # The rows through the list's own queryset: the reader's visibility, again.
             rows = {case.pk: case for case in self.object_list.filter(pk__any=ids).order_by()}
             object_list = [rows[pk] for pk in ids if pk in rows]
         return super()._get_page(object_list, number, paginator)

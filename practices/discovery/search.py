@@ -308,7 +308,8 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     digest = hashlib.sha256(repr((where, sql, params, text, whole)).encode()).hexdigest()
     key = f"practices:search:{MATCHES_VERSION}:{last_seq()}:{digest}"
     cached = cache.get(key)
-    if cached is None:
+    fresh = cached is None
+    if fresh:
         found = case_search(queryset, text, reader=reader)
         if "search_rank" not in found.query.annotations:
             # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like
@@ -320,7 +321,7 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
             # feed number that a rollback would hand to another writer.
             cache.set(key, cached, MATCHES_TIMEOUT)
     ids, cut = cached
-    return _kept(queryset, ids, cut=cut)
+    return _kept(queryset, ids, cut=cut, fresh=fresh)
 
 
 def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
@@ -383,11 +384,20 @@ class _MinusPosition(Func):
         return f"-(%s::jsonb ->> {column}::text)::integer", [positions, *params]
 
 
-def _kept(queryset: QuerySet[CaseStudy], ids: list[int], *, cut: bool) -> QuerySet[CaseStudy]:
+def _kept(
+    queryset: QuerySet[CaseStudy], ids: list[int], *, cut: bool, fresh: bool = False
+) -> QuerySet[CaseStudy]:
     kept = _ordered(
         queryset.filter(pk__any=ids).annotate(search_rank=_MinusPosition(ids)), ranked=True
     )
     kept.cut = cut  # older matches were left out (the page says so)
+    # The matches in order, when this request read them from ``queryset`` itself: then they
+    # are this queryset's rows in its order, and a page of them or their number needs no
+    # query (``browse.CappedPaginator``). Not for ids from the cache: a write that bypassed
+    # the services (and so took no feed number) may have hidden one of them since. Like
+    # ``cut``, the attribute stays on this queryset only: narrowing or reordering it makes a
+    # new one, which is counted and paged by the database again.
+    kept.matched = ids if fresh else None
     return kept
 
 

@@ -411,3 +411,64 @@ def test_a_case_that_becomes_invisible_leaves_cached_matches(library, outsider, 
     assert "Quiet harbour" in _matches(member, "harbour")
     revise(quiet, author=outsider, moderator=moderator, recipients=[OrganisationFactory()])
     assert "Quiet harbour" not in _matches(member, "harbour")
+
+
+def _pages(paginator) -> list[list[int]]:
+    return [[c.pk for c in paginator.page(n)] for n in paginator.page_range]
+
+
+def test_a_search_read_in_this_request_is_paged_and_counted_without_reading_it_again(
+    library, outsider, moderator, member
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from practices.discovery.browse import CappedPaginator
+    from practices.discovery.search import search_matches
+
+    hidden = published_case(
+        outsider,
+        moderator,
+        title="Harbour notes",
+        tlp=CaseStudy.TLP.AMBER,
+        recipients=[OrganisationFactory()],
+    )
+    visible = CaseStudy.objects.visible_to(member)
+    kept = search_matches(visible, "harbour OR elections", reader=member)
+    # The ids read by the search are the queryset's own rows in its order (never the AMBER
+    # case the member may not read)...
+    assert kept.matched == list(kept.values_list("pk", flat=True))
+    assert len(kept.matched) >= 2 and hidden.pk not in kept.matched
+    # ...so its number and its pages come from them, equal to what the database answers.
+    for per_page in (1, 2, 20):
+        known, asked = CappedPaginator(kept, per_page), CappedPaginator(kept.all(), per_page)
+        with CaptureQueriesContext(connection) as counting:
+            assert known.count == asked.count == len(kept.matched)
+        assert len(counting) == 1  # the database's count only
+        assert _pages(known) == _pages(asked)
+    # Narrowed or reordered, the list is counted and paged by the database again.
+    assert getattr(kept.filter(tlp=CaseStudy.TLP.GREEN), "matched", None) is None
+    assert getattr(kept.order_by("-pk"), "matched", None) is None
+
+
+# Outside a test transaction: inside one, search_matches does not cache.
+@pytest.mark.django_db(transaction=True)
+def test_matches_from_the_cache_are_paged_and_counted_by_the_database(library, member):
+    # A write that bypasses the services takes no feed number and leaves cached matches as
+    # they were: their rows are checked again, so a case hidden since is neither listed nor
+    # counted.
+    from practices.discovery.browse import CappedPaginator
+
+    first = _matches(member, "harbour OR elections")
+    assert len(first) >= 2
+    CaseStudy.objects.filter(title=first[0]).update(tlp=CaseStudy.TLP.AMBER)
+    kept = search_matches_of(member, "harbour OR elections")
+    assert kept.matched is None
+    paginator = CappedPaginator(kept, 20)
+    assert paginator.count == len(first) - 1
+    assert [c.title for c in paginator.page(1)] == first[1:]
+
+
+def search_matches_of(actor, text: str):
+    from practices.discovery.search import search_matches
+
+    return search_matches(CaseStudy.objects.visible_to(actor), text, reader=actor)
