@@ -21,6 +21,7 @@ with its query count. Add a measurement with one ``Bench.measure`` call (see ``m
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -447,7 +448,7 @@ def search_page(actor, text: str, tag: str | None) -> Callable[[], object]:
         queryset = selection.ordered(
             selection.narrow(selection.search(selectors.case_study_list(actor=actor)))
         )
-        paginator = CappedPaginator(queryset, PAGE)  # as the page pages and counts
+        paginator = CappedPaginator(queryset, PAGE, bounded=True)  # as the page does
         return list(paginator.get_page(1)), paginator.count
 
     return run
@@ -652,6 +653,12 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print query plans too")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--typo", action="store_true", help="also time one typo search (slow)")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once set up, as the portal's gunicorn workers do after loading "
+        "(portal/gunicorn.conf.py): a full garbage collection then skips start-up's objects",
+    )
     options = parser.parse_args()
 
     refuse_unless_bench_database()
@@ -669,6 +676,14 @@ def main() -> None:
         f"published: {CaseStudy.objects.published().count()}, cores: {os.cpu_count()}, "
         f"repeat: {options.repeat}, page: {PAGE}"
     )
+    print(f"gc.freeze: {'yes' if options.gc_freeze else 'no'}")
+    if options.gc_freeze:
+        client = Client()
+        client.force_login(actors()["member"])
+        for text, tag in QUERIES[:1] + QUERIES[5:6]:  # templates, catalogues and URLs loaded
+            browse(client, text, tag)()
+        gc.collect()
+        gc.freeze()
     measure_all(Bench(options.repeat), options.explain, options.typo)
 
 

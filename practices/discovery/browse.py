@@ -31,13 +31,26 @@ def capped_count(cases: QuerySet[CaseStudy]) -> int:
 
 
 class CappedPaginator(Paginator):
-    """Page numbers over at most ``COUNT_CAP`` results; ``capped`` says whether there are more."""
+    """Page numbers over at most ``COUNT_CAP`` results; ``capped`` says whether there are more.
+
+    ``bounded``: the list is a text search's, so it holds at most ``NEWEST_MATCHES`` cases
+    (``search.search_matches``) and its ids, in order, are read in one query that serves both
+    the count and the page, instead of a count and then a page that each filter and order it.
+    """
+
+    def __init__(self, object_list, per_page, *, bounded: bool = False, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.bounded = bounded
 
     @cached_property
     def matched(self) -> list[int] | None:
-        """The ids of the list in order when they are known without a query: a text search
-        read in this request and not narrowed or reordered since (``search._kept``)."""
-        return getattr(self.object_list, "matched", None)
+        """The ids of the whole list in order, when they cost at most one query: a text search
+        read in this request and not narrowed or reordered since (``search._kept``: none), or
+        any list of a search (``bounded``: one)."""
+        known = getattr(self.object_list, "matched", None)
+        if known is None and self.bounded and isinstance(self.object_list, QuerySet):
+            known = list(self.object_list.values_list("pk", flat=True))
+        return known
 
     @cached_property
     def count(self) -> int:

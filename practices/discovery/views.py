@@ -42,7 +42,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         return response
     filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     selection = filterset.selection
-    paginator = CappedPaginator(selection.ordered(filterset.qs), PAGE_SIZE)
+    paginator = CappedPaginator(
+        selection.ordered(filterset.qs), PAGE_SIZE, bounded=bool(selection.text)
+    )
     page = paginator.get_page(request.GET.get("page"))
     if selection.text:
         for case_study in page:

@@ -445,9 +445,20 @@ def test_a_search_read_in_this_request_is_paged_and_counted_without_reading_it_a
             assert known.count == asked.count == len(kept.matched)
         assert len(counting) == 1  # the database's count only
         assert _pages(known) == _pages(asked)
-    # Narrowed or reordered, the list is counted and paged by the database again.
+    # Narrowed or reordered, the list is counted and paged by the database again: as a
+    # search's list (``bounded``), by one query of its ids in order for both.
     assert getattr(kept.filter(tlp=CaseStudy.TLP.GREEN), "matched", None) is None
-    assert getattr(kept.order_by("-pk"), "matched", None) is None
+    narrowed = kept.exclude(pk=kept.matched[0]).order_by("-pk")
+    assert getattr(narrowed, "matched", None) is None
+    for per_page in (1, 2, 20):
+        once, asked = (
+            CappedPaginator(narrowed, per_page, bounded=True),
+            CappedPaginator(narrowed, per_page),
+        )
+        with CaptureQueriesContext(connection) as counting:
+            assert once.count == asked.count == len(kept.matched) - 1
+        assert len(counting) == 2  # the ids in order, and the database's count
+        assert _pages(once) == _pages(asked)
 
 
 # Outside a test transaction: inside one, search_matches does not cache.
@@ -463,9 +474,9 @@ def test_matches_from_the_cache_are_paged_and_counted_by_the_database(library, m
     CaseStudy.objects.filter(title=first[0]).update(tlp=CaseStudy.TLP.AMBER)
     kept = search_matches_of(member, "harbour OR elections")
     assert kept.matched is None
-    paginator = CappedPaginator(kept, 20)
-    assert paginator.count == len(first) - 1
-    assert [c.title for c in paginator.page(1)] == first[1:]
+    for paginator in (CappedPaginator(kept, 20), CappedPaginator(kept, 20, bounded=True)):
+        assert paginator.count == len(first) - 1
+        assert [c.title for c in paginator.page(1)] == first[1:]
 
 
 def search_matches_of(actor, text: str):
