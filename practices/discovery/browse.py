@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from practices.cases.models import CaseStudy
+from practices.cases.selectors import card_terms_attach
 from practices.discovery.facets import term_label
 from practices.discovery.selection import DISARM, TAXONOMY_FACETS, Selection
 from practices.vocabularies.labels import language_name
@@ -67,9 +68,12 @@ class CappedPaginator(Paginator):
                 ids = list(object_list.values_list("pk", flat=True))
             else:  # the slice Paginator.page took, of the ids already in order
                 ids = self.matched[object_list.query.low_mark : object_list.query.high_mark]
-            # The rows through the list's own queryset: the reader's visibility, again.
-            rows = {case.pk: case for case in self.object_list.filter(pk__any=ids).order_by()}
+            # The rows through the list's own queryset (the reader's visibility, again), and
+            # the terms their cards show as plain rows instead of its prefetched terms.
+            found = self.object_list.filter(pk__any=ids).order_by().prefetch_related(None)
+            rows = {case.pk: case for case in found}
             object_list = [rows[pk] for pk in ids if pk in rows]
+            card_terms_attach(object_list)
         return super()._get_page(object_list, number, paginator)
 
 

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from practices.cases.markdown import render_markdown
+from practices.cases.selectors import CARD_TAXONOMIES, CardTerm
 
 register = template.Library()
 
@@ -62,7 +63,6 @@ def facet_values(values) -> SafeString:
 
 
 CARD_CODE_TAXONOMIES = ("disarm-red", "disarm-blue")  # shown by code, named on hover
-CARD_LABEL_TAXONOMIES = ("country", "region", "theme")
 
 
 @register.simple_tag
@@ -76,10 +76,15 @@ def case_card_tags(case_study) -> SafeString:
     """
     browse = reverse("practices:case-list")
     codes, names = [], []
-    for term in case_study.terms.all():
-        slug = term.taxonomy.slug
-        if slug not in CARD_CODE_TAXONOMIES and slug not in CARD_LABEL_TAXONOMIES:
-            continue
+    terms = getattr(case_study, "card_terms", None)  # the browse page's (card_terms_attach)
+    if terms is None:  # other lists prefetch the cases' terms
+        terms = [
+            CardTerm(term.taxonomy.slug, term.code, term.label, term.translations)
+            for term in case_study.terms.all()
+            if term.taxonomy.slug in CARD_TAXONOMIES
+        ]
+    for term in terms:
+        slug = term.slug
         label = escape(term.display_label)
         href = escape(f"{browse}?tag={slug}:{quote(term.code, safe='')}")
         if slug in CARD_CODE_TAXONOMIES:

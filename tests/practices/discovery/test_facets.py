@@ -642,3 +642,46 @@ def test_facet_values_and_card_tags_escape_what_they_write(world, member):
     page = client.get(reverse("practices:case-list")).content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+def test_a_cards_tags_read_as_rows_are_those_of_its_prefetched_terms(vocabulary, other_org):
+    # The browse page reads its cards' terms as plain rows (card_terms_attach); other lists
+    # prefetch them. Same tags, same order, in the reader's language.
+    from django.utils import translation
+
+    from practices.cases.selectors import card_terms_attach
+    from practices.templatetags.practices import case_card_tags
+
+    Term.objects.filter(code="elections").update(translations={"fr": "Élections"})
+    case = CaseStudyFactory(
+        organisation=other_org,
+        terms=[
+            term(tag)
+            for tag in (
+                "theme:elections",
+                "country:KR",
+                "disarm-red:T0086",
+                "platform:x",
+                "country:JP",
+                "region:indo-pacific",
+                "disarm-blue:C00159",
+                "disarm-red:T0002",
+            )
+        ],
+    )
+    card_terms_attach([case])
+    assert [(t.slug, t.code) for t in case.card_terms] == [
+        ("disarm-red", "T0002"),
+        ("disarm-red", "T0086"),
+        ("disarm-blue", "C00159"),
+        ("country", "JP"),
+        ("country", "KR"),
+        ("theme", "elections"),
+        ("region", "indo-pacific"),
+    ]  # no platform: cards do not show it
+    prefetched = CaseStudy.objects.prefetch_related("terms__taxonomy").get(pk=case.pk)
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert case_card_tags(case) == case_card_tags(prefetched)
+    with translation.override("fr"):
+        assert "Élections" in case_card_tags(case)
