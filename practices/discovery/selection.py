@@ -248,6 +248,10 @@ class Selection:
             return replace(self, **{name: None})
         raise ValueError(f"not a filter: {name}")
 
+    def toggling(self) -> Toggling:
+        """Links that each add or remove one value (the facet panel writes hundreds)."""
+        return Toggling(self)
+
     def has(self, name: str, value: str) -> bool:
         if name == "tag":
             slug, _, code = value.partition(":")
@@ -257,3 +261,46 @@ class Selection:
         if name == "written_in":
             return value in self.languages
         return value in getattr(self, name, [])
+
+
+# The order in which ``Selection.pairs`` writes the parameters.
+_PAIR_ORDER = {
+    name: n
+    for n, name in enumerate(
+        ("q", "tag", "tlp", "year", "effectiveness", "written_in", "period_from", "period_to")
+    )
+}
+
+
+class Toggling:
+    """``"?" + selection.adding(name, value).query()`` (or ``removing``, for a chosen value),
+    without building a new selection and encoding its whole query string for each link.
+
+    The browse page links every facet value it writes, some 350 of them: that took 5-10 ms
+    of each page. The pairs are encoded once, and each link inserts or leaves out one where
+    ``Selection._changed`` would put or remove it: an added value goes last in its family
+    (a new taxonomy last among the tags).
+    """
+
+    def __init__(self, selection: Selection) -> None:
+        self.pairs = selection.pairs()
+        self.encoded = [urlencode([pair]) for pair in self.pairs]
+
+    def href(self, name: str, value: str, *, selected: bool) -> str:
+        if selected:
+            kept = [
+                e for e, pair in zip(self.encoded, self.pairs, strict=True) if pair != (name, value)
+            ]
+            return "?" + "&".join(kept)
+        at = self._insertion(name, value)
+        return "?" + "&".join([*self.encoded[:at], urlencode([(name, value)]), *self.encoded[at:]])
+
+    def _insertion(self, name: str, value: str) -> int:
+        if name == "tag":
+            slug = value.partition(":")[0] + ":"
+            same = [n for n, (k, v) in enumerate(self.pairs) if k == "tag" and v.startswith(slug)]
+            if same:
+                return same[-1] + 1
+        rank = _PAIR_ORDER[name]
+        before = [n for n, (k, _v) in enumerate(self.pairs) if _PAIR_ORDER.get(k, 99) <= rank]
+        return before[-1] + 1 if before else 0

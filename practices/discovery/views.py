@@ -51,12 +51,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             case_study.snippet = case_snippet(case_study, selection.text)
 
     facets = case_facets(filterset)
+    links = selection.toggling()
     for facet in facets:
         for value in facet.top + facet.rest:  # the values written out (not the unlisted)
-            changed = (selection.removing if value.selected else selection.adding)(
-                value.name, value.value
-            )
-            value.href = "?" + changed.query()
+            value.href = links.href(value.name, value.value, selected=value.selected)
     chips = filter_chips(selection, selected_terms(selection))
     suggestions = []
     if paginator.count == 0 and chips:
