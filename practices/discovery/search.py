@@ -241,19 +241,37 @@ def search_index_rebuild(*, missing_only: bool = False) -> int:
 # --- Queries -----------------------------------------------------------------------------------
 
 
-def case_search(queryset: QuerySet[CaseStudy], text: str, *, reader=None) -> QuerySet[CaseStudy]:
+def case_search(
+    queryset: QuerySet[CaseStudy], text: str, *, reader=None, typos: bool = True
+) -> QuerySet[CaseStudy]:
     """The cases of ``queryset`` that match ``text``, annotated with ``search_rank`` and ordered
     by it (then the newest first). An empty query leaves the queryset as it is. ``reader``
     (the actor ``queryset`` is visible to) decides which words a typo may be corrected to;
-    without one, only words of CLEAR cases."""
+    without one, only words of CLEAR cases. ``typos=False``: without the typo fallback (a
+    caller that reads the matches anyway tries ``typo_search`` when there are none, instead of
+    asking first whether there are any)."""
     query = parse(text)
     if connection.vendor == "postgresql":
         query = _without_stopwords(query)
     if not query:
         return queryset
     if connection.vendor == "postgresql":
-        return _postgres_search(queryset, query, reader=reader)
+        found = _postgres_search(queryset, query)
+        if typos and not found.exists():
+            corrected = _corrected(query, reader=reader)
+            found = found if corrected is None else _postgres_search(queryset, corrected)
+        return found
     return _sqlite_search(queryset, query)
+
+
+def typo_search(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
+    """``case_search`` with each word of ``text`` also tried as its nearest words of the index,
+    or None when no word has one, or on SQLite (no typo search there)."""
+    if connection.vendor != "postgresql":
+        return None
+    query = _without_stopwords(parse(text))
+    corrected = _corrected(query, reader=reader) if query else None
+    return None if corrected is None else _postgres_search(queryset, corrected)
 
 
 def _without_stopwords(query: Query) -> Query:
@@ -310,12 +328,9 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     cached = cache.get(key)
     fresh = cached is None
     if fresh:
-        found = case_search(queryset, text, reader=reader)
-        if "search_rank" not in found.query.annotations:
-            # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like
-            # any search, since the request still counts as a search.
-            found = found.annotate(search_rank=Value(0.0, output_field=FloatField()))
-        cached = _relevance_order(found)
+        cached = _relevance_order(case_search(queryset, text, reader=reader, typos=False))
+        if not cached[0] and (corrected := typo_search(queryset, text, reader=reader)) is not None:
+            cached = _relevance_order(corrected)
         if not connection.in_atomic_block:
             # Inside a transaction the search may see its own uncommitted writes, under a
             # feed number that a rollback would hand to another writer.
@@ -327,6 +342,10 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
 def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
     """The ids of the newest ``NEWEST_MATCHES`` matches by relevance, then recency (published
     first, latest first, as ``_ordered``), and whether older matches were left out."""
+    if "search_rank" not in found.query.annotations:
+        # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like any
+        # search, since the request still counts as a search.
+        found = found.annotate(search_rank=Value(0.0, output_field=FloatField()))
     # The newest matches in case_study_published_newest's order, so that a common word's walk
     # stops at the bound, with their rank: PostgreSQL computes a costly output column such as
     # ts_rank_cd only for the rows the LIMIT keeps, after any sort. Ordered by the rank, it
@@ -451,36 +470,30 @@ def _tsquery(term: Term) -> SearchQuery | None:
     return found & SearchQuery(rest, config=CONFIG, search_type="plain") if rest else found
 
 
-def _postgres_search(queryset: QuerySet[CaseStudy], query: Query, *, reader) -> QuerySet[CaseStudy]:
+def _postgres_search(queryset: QuerySet[CaseStudy], query: Query) -> QuerySet[CaseStudy]:
     def leaf(term: Term) -> Q:
         tsquery = _tsquery(term)
         return _substring(term) if tsquery is None else Q(search_document__vector=tsquery)
 
-    def ranked(query: Query) -> QuerySet[CaseStudy]:
-        tsqueries = [q for q in map(_tsquery, query.positive_terms) if q is not None]
-        rank = Value(0.0, output_field=FloatField())
-        if tsqueries:
-            combined = tsqueries[0]
-            for tsquery in tsqueries[1:]:
-                combined |= tsquery
-            # A correlated subquery rather than the joined vector: PostgreSQL puts off an
-            # output column that costs a subquery until after the sort, so a LIMIT computes it
-            # for the kept rows only. ts_rank_cd itself counts as cheap, and a search whose
-            # matches were gathered from the GIN index and sorted computed it for every
-            # match (17 000 for "deepfake minister", 30 ms of 100).
-            rank = Subquery(
-                CaseSearchDocument.objects.filter(case_study=OuterRef("pk"))
-                .annotate(rank=SearchRank(F("vector"), combined, cover_density=True))
-                .values("rank"),
-                output_field=FloatField(),
-            )
-        found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
-        return _ordered(found, ranked=bool(tsqueries))
-
-    found = ranked(query)
-    if not found.exists() and (corrected := _corrected(query, reader=reader)) is not None:
-        found = ranked(corrected)
-    return found
+    tsqueries = [q for q in map(_tsquery, query.positive_terms) if q is not None]
+    rank = Value(0.0, output_field=FloatField())
+    if tsqueries:
+        combined = tsqueries[0]
+        for tsquery in tsqueries[1:]:
+            combined |= tsquery
+        # A correlated subquery rather than the joined vector: PostgreSQL puts off an output
+        # column that costs a subquery until after the sort, so a LIMIT computes it for the
+        # kept rows only. ts_rank_cd itself counts as cheap, and a search whose matches were
+        # gathered from the GIN index and sorted computed it for every match (17 000 for
+        # "deepfake minister", 30 ms of 100).
+        rank = Subquery(
+            CaseSearchDocument.objects.filter(case_study=OuterRef("pk"))
+            .annotate(rank=SearchRank(F("vector"), combined, cover_density=True))
+            .values("rank"),
+            output_field=FloatField(),
+        )
+    found = queryset.filter(_combine(query, leaf)).annotate(search_rank=rank)
+    return _ordered(found, ranked=bool(tsqueries))
 
 
 def _corrected(query: Query, *, reader) -> Query | None:
