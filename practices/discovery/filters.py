@@ -151,7 +151,7 @@ class CaseStudyFilterSet(django_filters.FilterSet):
 
     @cached_property
     def searched(self) -> QuerySet[CaseStudy]:
-        return self.selection.search(self.queryset.all(), reader=self.actor)
+        return self.selection.search(self.queryset.all(), reader=self.actor, seq=self.seq)
 
     def filtered(self, *, without: str | None = None) -> QuerySet[CaseStudy]:
         """The list's cases, or those it would hold with family ``without`` not chosen."""

@@ -294,7 +294,9 @@ def _without_stopwords(query: Query) -> Query:
     return Query([group for group in groups if group])
 
 
-def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
+def search_matches(
+    queryset: QuerySet[CaseStudy], text: str, *, reader=None, seq: int | None = None
+):
     """What every list, count, facet and export of a text search works from: the cases of
     ``queryset`` matching ``text``, kept to the ``NEWEST_MATCHES`` most recently published
     (``.cut`` says whether older matches were left out), ordered by relevance, then recency.
@@ -313,8 +315,8 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     relevance order, are also cached for the next request that asks the same thing — paging,
     sorting, choosing a facet — keyed by the exact SQL of ``queryset`` (the reader's visibility
     and filters are in it), the words and the change feed's last sequence number: every case
-    write takes a new number in its own transaction, read here *before* the search, so a cached
-    list is never older than its key. A renamed vocabulary term (which takes no number) reaches
+    write takes a new number in its own transaction, read *before* the search (here, or by the
+    request and passed as ``seq``), so a cached list is never older than its key. A renamed vocabulary term (which takes no number) reaches
     cached searches within ``MATCHES_TIMEOUT``. A cache outage only costs speed.
     """
     try:
@@ -324,7 +326,8 @@ def search_matches(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
     whole = sorted(CaseStudy.objects.tlps_published_to(reader) if reader is not None else [])
     where = database_address()
     digest = hashlib.sha256(repr((where, sql, params, text, whole)).encode()).hexdigest()
-    key = f"practices:search:{MATCHES_VERSION}:{last_seq()}:{digest}"
+    seq = last_seq() if seq is None else seq  # the request's own, when it has read it
+    key = f"practices:search:{MATCHES_VERSION}:{seq}:{digest}"
     cached = cache.get(key)
     fresh = cached is None
     if fresh:

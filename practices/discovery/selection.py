@@ -131,13 +131,15 @@ class Selection:
 
     # --- Narrowing a queryset ------------------------------------------------------------------
 
-    def search(self, queryset: QuerySet[CaseStudy], *, reader=None) -> QuerySet[CaseStudy]:
+    def search(
+        self, queryset: QuerySet[CaseStudy], *, reader=None, seq: int | None = None
+    ) -> QuerySet[CaseStudy]:
         """The text part alone (it decides relevance, and on PostgreSQL whether typos are
         tried), so that it runs once however many facet variants are built on it; a broad
         search keeps its newest matches (``search.search_matches``)."""
         if not self.text:
             return queryset
-        return search_matches(queryset, self.text, reader=reader)
+        return search_matches(queryset, self.text, reader=reader, seq=seq)
 
     def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
         """Every filter except the text and except family ``without``."""
