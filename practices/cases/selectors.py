@@ -15,10 +15,10 @@ from practices.vocabularies.labels import term_display_label
 from practices.vocabularies.models import Term
 
 _TERMS = Prefetch("terms", queryset=Term.objects.select_related("taxonomy"))
-# What a list shows of each term (a card's tags, an export's columns): its taxonomy's slug,
-# code and label in the reader's language. A page of twenty cases holds some 350 terms; their
-# descriptions and their taxonomies' attributions (long texts, DISARM's especially) were read
-# and built into objects for every one of them.
+# What a list shows of each term (an export's columns): its taxonomy's slug, code and label in
+# the reader's language, without the descriptions and the taxonomies' attributions (long
+# texts, DISARM's especially) that were read for each of a list's ~17 terms per case. (The
+# browse page reads its cards' terms as rows instead: ``card_terms_attach``.)
 _LISTED_TERMS = Prefetch(
     "terms",
     queryset=Term.objects.select_related("taxonomy").only(
@@ -39,7 +39,7 @@ def case_study_list(*, actor, published_only: bool = True) -> QuerySet[CaseStudy
 CARD_TAXONOMIES = ("disarm-red", "disarm-blue", "country", "region", "theme")
 
 
-@dataclass(frozen=True)
+@dataclass
 class CardTerm:
     """A term as a result card shows it."""
 
@@ -61,6 +61,8 @@ def card_terms_attach(cases: Iterable[CaseStudy]) -> None:
     and its taxonomy each) they cost the browse page 10-15 ms at 100 000 cases, against 2-3 ms
     as rows."""
     cases = list(cases)
+    if not cases:
+        return
     shown: dict[int, list[CardTerm]] = {case.pk: [] for case in cases}
     rows = (
         CaseStudy.terms.through.objects.filter(

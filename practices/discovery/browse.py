@@ -39,15 +39,17 @@ class CappedPaginator(Paginator):
     the count and the page, instead of a count and then a page that each filter and order it.
     """
 
-    def __init__(self, object_list, per_page, *, bounded: bool = False, **kwargs) -> None:
-        super().__init__(object_list, per_page, **kwargs)
+    def __init__(
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, bounded=False
+    ) -> None:
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.bounded = bounded
 
     @cached_property
     def matched(self) -> list[int] | None:
-        """The ids of the whole list in order, when they cost at most one query: a text search
-        read in this request and not narrowed or reordered since (``search._kept``: none), or
-        any list of a search (``bounded``: one)."""
+        """The ids of the whole list in order, when they cost at most one query: none for a
+        text search read in this request and not narrowed or reordered since (``search._kept``),
+        one for any list of a search (``bounded``)."""
         known = getattr(self.object_list, "matched", None)
         if known is None and self.bounded and isinstance(self.object_list, QuerySet):
             known = list(self.object_list.values_list("pk", flat=True))
@@ -68,10 +70,13 @@ class CappedPaginator(Paginator):
                 ids = list(object_list.values_list("pk", flat=True))
             else:  # the slice Paginator.page took, of the ids already in order
                 ids = self.matched[object_list.query.low_mark : object_list.query.high_mark]
-            # The rows through the list's own queryset (the reader's visibility, again), and
-            # the terms their cards show as plain rows instead of its prefetched terms.
-            found = self.object_list.filter(pk__any=ids).order_by().prefetch_related(None)
-            rows = {case.pk: case for case in found}
+            # The rows through the list's own queryset (the reader's visibility, again), without
+            # its prefetches: the page reads what its cards show itself, the terms as plain
+            # rows (a prefetch added to the list would have to be added here too).
+            rows = {}
+            if ids:
+                found = self.object_list.filter(pk__any=ids).order_by().prefetch_related(None)
+                rows = {case.pk: case for case in found}
             object_list = [rows[pk] for pk in ids if pk in rows]
             card_terms_attach(object_list)
         return super()._get_page(object_list, number, paginator)

@@ -38,8 +38,7 @@ from functools import cached_property, partial
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Value
-from django.db.models.fields.json import KT
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -139,23 +138,16 @@ def _term_rows(counts: Counter[int], slugs: list[str]) -> list[dict]:
     if not counts:
         return []
     terms = Term.objects.filter(pk__any=list(counts), taxonomy__slug__in=slugs)
-    # Only the reader's own name of each term, as text: the panel counts a thousand terms
-    # or more, and decoding each one's translations into a dict cost a few milliseconds.
-    reader = active_language()
-    named = (
-        Value(None, output_field=CharField()) if reader == "en" else KT(f"translations__{reader}")
-    )
-    terms = terms.annotate(reader_label=named)
-    terms = terms.values_list("pk", "taxonomy__slug", "code", "label", "reader_label")
+    terms = terms.values_list("pk", "taxonomy__slug", "code", "label", "translations")
     return [
         {
             "term__taxonomy__slug": slug,
             "term__code": code,
             "term__label": label,
-            "term__translations": {reader: reader_label} if reader_label else {},
+            "term__translations": translations,
             "count": counts[pk],
         }
-        for pk, slug, code, label, reader_label in terms
+        for pk, slug, code, label, translations in terms
     ]
 
 
@@ -186,14 +178,16 @@ def _both_counts(cases: QuerySet[CaseStudy]) -> tuple[Counter[int], list[dict]]:
     link = CaseStudy.terms.through._meta
     case_column = link.get_field("casestudy").column
     term_column = link.get_field("term").column
-    # The fields come first in a values_list's SELECT and the annotation last, as named.
+    # The CTE names the SELECT's columns by position: values_list writes them in the order
+    # named above. Each case counts once in both branches (IN for the terms, DISTINCT id for
+    # the rest), as the separate counts did, even if a filter ever joined a relation.
     combined = (
         "WITH kept (id, tlp, effectiveness, language, year) AS MATERIALIZED ("  # noqa: S608
         f"{sql}) "
         f"SELECT link.{term_column}, NULL, NULL, NULL, NULL, COUNT(*) FROM {link.db_table} link "
         f"WHERE link.{case_column} IN (SELECT id FROM kept) GROUP BY link.{term_column} "
         "UNION ALL "
-        "SELECT NULL, tlp, effectiveness, language, year, COUNT(*) FROM kept "
+        "SELECT NULL, tlp, effectiveness, language, year, COUNT(DISTINCT id) FROM kept "
         "GROUP BY tlp, effectiveness, language, year"
     )
     terms: Counter[int] = Counter()

@@ -264,7 +264,9 @@ def case_search(
     return _sqlite_search(queryset, query)
 
 
-def typo_search(queryset: QuerySet[CaseStudy], text: str, *, reader=None):
+def typo_search(
+    queryset: QuerySet[CaseStudy], text: str, *, reader=None
+) -> QuerySet[CaseStudy] | None:
     """``case_search`` with each word of ``text`` also tried as its nearest words of the index,
     or None when no word has one, or on SQLite (no typo search there)."""
     if connection.vendor != "postgresql":
@@ -316,8 +318,9 @@ def search_matches(
     sorting, choosing a facet — keyed by the exact SQL of ``queryset`` (the reader's visibility
     and filters are in it), the words and the change feed's last sequence number: every case
     write takes a new number in its own transaction, read *before* the search (here, or by the
-    request and passed as ``seq``), so a cached list is never older than its key. A renamed vocabulary term (which takes no number) reaches
-    cached searches within ``MATCHES_TIMEOUT``. A cache outage only costs speed.
+    request and passed as ``seq``), so a cached list is never older than its key. A renamed
+    vocabulary term (which takes no number) reaches cached searches within
+    ``MATCHES_TIMEOUT``. A cache outage only costs speed.
     """
     try:
         sql, params = queryset.order_by().values("pk").query.sql_with_params()
