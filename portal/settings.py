@@ -112,9 +112,17 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # The portal's queries are short and indexed; PostgreSQL's JIT compiler spent 10–20 ms compiling
 # plans for some of them at 100 000 cases (bench/), more than they run.
 _JIT_OFF = not env.bool("POSTGRES_JIT", default=False)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _JIT_OFF:
+# Parallel workers per query: none by default. Each costs a process start and a merge; on the
+# bench's 2 cores they made the portal's 10-80 ms searches 1.3-3x slower, not faster (bench/
+# README.md, eighth session), and under concurrent requests the cores they would use are busy
+# serving other readers. A database host with idle cores and long reports may raise it.
+_PARALLEL_WORKERS = env.int("POSTGRES_PARALLEL_WORKERS", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _flags = [f"-c max_parallel_workers_per_gather={_PARALLEL_WORKERS}"]
+    if _JIT_OFF:
+        _flags.append("-c jit=off")
+    _options["options"] = " ".join([_options.get("options", ""), *_flags]).strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite connections are cheap; keeping them open only holds file locks.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
