@@ -39,7 +39,12 @@ def _database_options(database_url: str, **env: str) -> dict:
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={
-            **os.environ,
+            # The variables under test only as each test sets them.
+            **{
+                name: value
+                for name, value in os.environ.items()
+                if name not in ("POSTGRES_JIT", "POSTGRES_PARALLEL_WORKERS")
+            },
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             **env,
