@@ -115,14 +115,22 @@ _JIT_OFF = not env.bool("POSTGRES_JIT", default=False)
 # Parallel workers per query: none by default. Each costs a process start and a merge; on the
 # bench's 2 cores they made the portal's 10-80 ms searches 1.3-3x slower, not faster (bench/
 # README.md, eighth session), and under concurrent requests the cores they would use are busy
-# serving other readers. A database host with idle cores and long reports may raise it.
-_PARALLEL_WORKERS = env.int("POSTGRES_PARALLEL_WORKERS", default=0)
+# serving other readers. A database host with idle cores and long reports may raise it; empty
+# leaves it to the server (a pooler such as PgBouncer refuses connection options).
+_PARALLEL_WORKERS = env.str("POSTGRES_PARALLEL_WORKERS", default="0").strip()
+if _PARALLEL_WORKERS and not (_PARALLEL_WORKERS.isascii() and _PARALLEL_WORKERS.isdigit()):
+    raise ImproperlyConfigured(
+        "POSTGRES_PARALLEL_WORKERS must be a whole number of workers (0 for none), or empty."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _flags = [f"-c max_parallel_workers_per_gather={_PARALLEL_WORKERS}"]
+    _flags = []
+    if _PARALLEL_WORKERS:
+        _flags.append(f"-c max_parallel_workers_per_gather={_PARALLEL_WORKERS}")
     if _JIT_OFF:
         _flags.append("-c jit=off")
-    _options["options"] = " ".join([_options.get("options", ""), *_flags]).strip()
+    if _flags:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = " ".join([_options.get("options", ""), *_flags]).strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite connections are cheap; keeping them open only holds file locks.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

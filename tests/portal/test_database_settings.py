@@ -67,5 +67,16 @@ def test_parallel_workers_and_jit_follow_their_variables():
     assert configured["options"] == "-c max_parallel_workers_per_gather=2"
 
 
+def test_both_left_to_the_server_send_no_options():
+    options = _database_options(POSTGRES, POSTGRES_PARALLEL_WORKERS="", POSTGRES_JIT="true")
+    assert "options" not in options
+
+
+def test_a_parallel_workers_value_that_is_not_a_number_stops_the_start():
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _database_options(POSTGRES, POSTGRES_PARALLEL_WORKERS="two")
+    assert "POSTGRES_PARALLEL_WORKERS must be a whole number" in refused.value.stderr
+
+
 def test_sqlite_gets_no_postgresql_options():
     assert "options" not in _database_options("sqlite:///:memory:")
