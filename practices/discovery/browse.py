@@ -40,9 +40,16 @@ class CappedPaginator(Paginator):
     """
 
     def __init__(
-        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, bounded=False
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        error_messages=None,
+        *,
+        bounded=False,
     ) -> None:
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page, error_messages)
         self.bounded = bounded
 
     @cached_property
@@ -164,14 +171,15 @@ class Suggestion:
 
 
 def removal_suggestions(
-    base: QuerySet[CaseStudy], chips: list[Chip], *, reader=None
+    base: QuerySet[CaseStudy], chips: list[Chip], *, reader=None, seq: int | None = None
 ) -> list[Suggestion]:
     """When nothing matches: each active filter with the number of results its removal would
     give, most first, so the first one is the narrowest filter (we chose to show them all,
-    up to ``SUGGESTIONS``, rather than only the best: the reader picks what matters less)."""
+    up to ``SUGGESTIONS``, rather than only the best: the reader picks what matters less).
+    ``seq``: the change feed's number the request read (read here if not given)."""
     suggestions = []
     for chip in chips[:SUGGESTIONS]:
         selection = chip.selection
-        found = capped_count(selection.narrow(selection.search(base, reader=reader)))
+        found = capped_count(selection.narrow(selection.search(base, reader=reader, seq=seq)))
         suggestions.append(Suggestion(chip, min(found, COUNT_CAP), found > COUNT_CAP))
     return sorted(suggestions, key=lambda s: -s.count)

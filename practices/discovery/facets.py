@@ -180,9 +180,11 @@ def _both_counts(cases: QuerySet[CaseStudy]) -> tuple[Counter[int], list[dict]]:
     term_column = link.get_field("term").column
     # The CTE names the SELECT's columns by position: values_list writes them in the order
     # named above. Each case counts once in both branches (IN for the terms, DISTINCT id for
-    # the rest), as the separate counts did, even if a filter ever joined a relation.
+    # the rest), as the separate counts did, even if a filter ever joined a relation. Read
+    # twice, the CTE is computed once on both databases without the MATERIALIZED keyword
+    # (which SQLite only knows from 3.35).
     combined = (
-        "WITH kept (id, tlp, effectiveness, language, year) AS MATERIALIZED ("  # noqa: S608
+        "WITH kept (id, tlp, effectiveness, language, year) AS ("  # noqa: S608
         f"{sql}) "
         f"SELECT link.{term_column}, NULL, NULL, NULL, NULL, COUNT(*) FROM {link.db_table} link "
         f"WHERE link.{case_column} IN (SELECT id FROM kept) GROUP BY link.{term_column} "

@@ -250,18 +250,16 @@ def case_search(
     without one, only words of CLEAR cases. ``typos=False``: without the typo fallback (a
     caller that reads the matches anyway tries ``typo_search`` when there are none, instead of
     asking first whether there are any)."""
-    query = parse(text)
-    if connection.vendor == "postgresql":
-        query = _without_stopwords(query)
+    query = _parsed(text)
     if not query:
         return queryset
-    if connection.vendor == "postgresql":
-        found = _postgres_search(queryset, query)
-        if typos and not found.exists():
-            corrected = _corrected(query, reader=reader)
-            found = found if corrected is None else _postgres_search(queryset, corrected)
-        return found
-    return _sqlite_search(queryset, query)
+    if connection.vendor != "postgresql":
+        return _sqlite_search(queryset, query)
+    found = _postgres_search(queryset, query)
+    if typos and not found.exists():
+        corrected = _typo_search(queryset, query, reader=reader)
+        found = found if corrected is None else corrected
+    return found
 
 
 def typo_search(
@@ -271,7 +269,15 @@ def typo_search(
     or None when no word has one, or on SQLite (no typo search there)."""
     if connection.vendor != "postgresql":
         return None
-    query = _without_stopwords(parse(text))
+    return _typo_search(queryset, _parsed(text), reader=reader)
+
+
+def _parsed(text: str) -> Query:
+    query = parse(text)
+    return _without_stopwords(query) if connection.vendor == "postgresql" else query
+
+
+def _typo_search(queryset: QuerySet[CaseStudy], query: Query, *, reader) -> QuerySet | None:
     corrected = _corrected(query, reader=reader) if query else None
     return None if corrected is None else _postgres_search(queryset, corrected)
 

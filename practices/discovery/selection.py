@@ -49,6 +49,18 @@ SORTS = {
 TLPS = [value for value, _ in CaseStudy.TLP.choices if value != CaseStudy.TLP.RED]
 EFFECTIVENESS = [value for value, _ in CaseStudy.Effectiveness.choices]
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# The URL's parameters, in the order ``Selection.pairs`` writes them (and ``Toggling`` keeps).
+PARAMETERS = (
+    "q",
+    "tag",
+    "tlp",
+    "year",
+    "effectiveness",
+    "written_in",
+    "period_from",
+    "period_to",
+    "sort",
+)
 
 
 def _unique(values) -> list:
@@ -197,23 +209,20 @@ class Selection:
     # --- Back into the URL ---------------------------------------------------------------------
 
     def pairs(self) -> list[tuple[str, str]]:
-        """The canonical query string, as (name, value) pairs: legacy names become ``tag``."""
-        pairs: list[tuple[str, str]] = []
-        if self.text:
-            pairs.append(("q", self.text))
-        for slug, codes in self.tags.items():
-            pairs += [("tag", f"{slug}:{code}") for code in codes]
-        pairs += [("tlp", value) for value in self.tlp]
-        pairs += [("year", str(value)) for value in self.years]
-        pairs += [("effectiveness", value) for value in self.effectiveness]
-        pairs += [("written_in", value) for value in self.languages]
-        if self.period_from:
-            pairs.append(("period_from", self.period_from.isoformat()))
-        if self.period_to:
-            pairs.append(("period_to", self.period_to.isoformat()))
-        if self.sort:
-            pairs.append(("sort", self.sort))
-        return pairs
+        """The canonical query string, as (name, value) pairs in ``PARAMETERS`` order: legacy
+        names become ``tag``."""
+        values = {
+            "q": [self.text] if self.text else [],
+            "tag": [f"{slug}:{code}" for slug, codes in self.tags.items() for code in codes],
+            "tlp": list(self.tlp),
+            "year": [str(value) for value in self.years],
+            "effectiveness": list(self.effectiveness),
+            "written_in": list(self.languages),
+            "period_from": [self.period_from.isoformat()] if self.period_from else [],
+            "period_to": [self.period_to.isoformat()] if self.period_to else [],
+            "sort": [self.sort] if self.sort else [],
+        }
+        return [(name, value) for name in PARAMETERS for value in values[name]]
 
     def query(self, **extra: str) -> str:
         return urlencode(self.pairs() + [(k, v) for k, v in extra.items() if v])
@@ -265,13 +274,7 @@ class Selection:
         return value in getattr(self, name, [])
 
 
-# The order in which ``Selection.pairs`` writes the parameters.
-_PAIR_ORDER = {
-    name: n
-    for n, name in enumerate(
-        ("q", "tag", "tlp", "year", "effectiveness", "written_in", "period_from", "period_to")
-    )
-}
+_PAIR_ORDER = {name: n for n, name in enumerate(PARAMETERS)}
 
 
 class Toggling:
@@ -304,5 +307,5 @@ class Toggling:
             if same:
                 return same[-1] + 1
         rank = _PAIR_ORDER[name]
-        before = [n for n, (k, _v) in enumerate(self.pairs) if _PAIR_ORDER.get(k, 99) <= rank]
+        before = [n for n, (k, _v) in enumerate(self.pairs) if _PAIR_ORDER[k] <= rank]
         return before[-1] + 1 if before else 0

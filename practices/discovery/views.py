@@ -58,7 +58,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     chips = filter_chips(selection, selected_terms(selection))
     suggestions = []
     if paginator.count == 0 and chips:
-        suggestions = removal_suggestions(filterset.queryset, chips, reader=request.user)
+        suggestions = removal_suggestions(
+            filterset.queryset, chips, reader=request.user, seq=filterset.seq
+        )
     return render(
         request,
         "practices/discovery/case_list.html",

@@ -34,6 +34,7 @@ VALUES = [
     ("tag", "country:JP"),
     ("tag", "country:AU"),
     ("tag", "disarm-red:T0086"),
+    ("tag", "disarm-red:T0099"),  # into a chosen family that is not the last one
     ("tag", "disarm-blue:C00159"),
     ("tag", "region:indo-pacific"),
     ("tag", "platform:x & y"),
