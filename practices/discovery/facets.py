@@ -31,7 +31,6 @@ the aggregate is then recomputed.
 from __future__ import annotations
 
 from collections import Counter
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -46,6 +45,7 @@ from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.refreshing import aggregate_cached
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import active_language, language_name, term_display_label
@@ -238,15 +238,6 @@ def _kept_scalar_rows(filterset: CaseStudyFilterSet, cases: QuerySet[CaseStudy])
 # Every write through the services moves the feed number, so this only bounds how long a
 # write that bypasses them (a bulk SQL load, a restored backup) goes uncounted.
 AGGREGATE_TIMEOUT = 10 * 60
-# Set while the periodic refresh (``practices.insights.warming.aggregates_refresh``) runs: the
-# shared aggregates are then built afresh and overwrite the cached ones instead of being read,
-# so that readers keep finding them built however long nothing changes.
-REFRESHING: ContextVar[bool] = ContextVar("aggregates_refreshing", default=False)
-
-
-def aggregate_cached(key: str) -> object | None:
-    """The cached shared aggregate under ``key``, or None when it must be built."""
-    return None if REFRESHING.get() else cache.get(key)
 
 
 def published_aggregate(seq: int | None = None) -> dict[str, list[tuple]]:

@@ -32,6 +32,10 @@ class CaseSearchDocument(models.Model):
     body = models.TextField(blank=True)
     detail = models.TextField(blank=True)
     vector = SearchVectorField(null=True, editable=False)
+    # The month the case was published (``window.month_number``), None while it never was.
+    # On PostgreSQL the vector's GIN index holds it too (btree_gin), so that a common search
+    # can read only its matches of the newest months (``practices.discovery.window``).
+    published_month = models.PositiveIntegerField(null=True, editable=False)
 
     def __str__(self) -> str:
         return f"search document of case {self.case_study_id}"

@@ -62,6 +62,7 @@ from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
+from practices.discovery.window import month_number, month_start, published_only, window_start
 from practices.sync.feed import last_seq
 from practices.vocabularies.models import Term as VocabularyTerm
 
@@ -125,7 +126,10 @@ def search_index_update(case_ids: Iterable[int]) -> int:
     )
     CaseSearchDocument.objects.filter(case_study_id__in=ids).delete()
     CaseSearchDocument.objects.bulk_create(
-        CaseSearchDocument(case_study=case, **_texts(case)) for case in cases
+        CaseSearchDocument(
+            case_study=case, published_month=month_number(case.published_at), **_texts(case)
+        )
+        for case in cases
     )
     if connection.vendor == "postgresql":
         _postgres_vectors(ids)
@@ -340,9 +344,14 @@ def search_matches(
     cached = cache.get(key)
     fresh = cached is None
     if fresh:
-        cached = _relevance_order(case_search(queryset, text, reader=reader, typos=False))
+        window = None
+        if connection.vendor == "postgresql" and published_only(queryset):
+            window = window_start(reader, bound=NEWEST_MATCHES)
+        cached = _relevance_order(
+            case_search(queryset, text, reader=reader, typos=False), window=window
+        )
         if not cached[0] and (corrected := typo_search(queryset, text, reader=reader)) is not None:
-            cached = _relevance_order(corrected)
+            cached = _relevance_order(corrected, window=window)
         if not connection.in_atomic_block:
             # Inside a transaction the search may see its own uncommitted writes, under a
             # feed number that a rollback would hand to another writer.
@@ -351,13 +360,34 @@ def search_matches(
     return _kept(queryset, ids, cut=cut, fresh=fresh)
 
 
-def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
+def _relevance_order(
+    found: QuerySet[CaseStudy], *, window: int | None = None
+) -> tuple[list[int], bool]:
     """The ids of the newest ``NEWEST_MATCHES`` matches by relevance, then recency (published
-    first, latest first, as ``_ordered``), and whether older matches were left out."""
+    first, latest first, as ``_ordered``), and whether older matches were left out.
+
+    With a ``window`` (a month: ``practices.discovery.window``), a search that PostgreSQL
+    would run by gathering all its matches reads those published from that month on first."""
     if "search_rank" not in found.query.annotations:
         # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like any
         # search, since the request still counts as a search.
         found = found.annotate(search_rank=Value(0.0, output_field=FloatField()))
+    whole = _newest_sql(found)
+    if window is not None and whole is not None and _gathers_every_match(whole):
+        rows = _newest_by_window(found, window)
+    else:
+        rows = _rows(whole)
+    cut = len(rows) > NEWEST_MATCHES
+    rows = rows[:NEWEST_MATCHES]
+    # Newest first, by id among equals, as the query ordered them; the unpublished after.
+    kept = [row for row in rows if not row[2]] + [row for row in rows if row[2]]
+    kept.sort(key=lambda row: -(row[1] or 0.0))  # stable: recency breaks ties
+    return [pk for pk, _rank, _unpublished in kept], cut
+
+
+def _newest_sql(found: QuerySet[CaseStudy], limit: int | None = None) -> tuple[str, tuple] | None:
+    """The query of up to ``limit`` (by default one more than ``NEWEST_MATCHES``) of these
+    matches, newest first, as (id, rank, unpublished) rows; None when it can find nothing."""
     # The newest matches in case_study_published_newest's order, so that a common word's walk
     # stops at the bound, with their rank: PostgreSQL computes a costly output column such as
     # ts_rank_cd only for the rows the LIMIT keeps, after any sort. Ordered by the rank, it
@@ -374,21 +404,58 @@ def _relevance_order(found: QuerySet[CaseStudy]) -> tuple[list[int], bool]:
         unpublished=ExpressionWrapper(Q(published_at__isnull=True), output_field=BooleanField())
     )
     try:
-        sql, params = newest.values_list("pk", "search_rank", "unpublished")[
-            : NEWEST_MATCHES + 1
-        ].query.sql_with_params()
+        limit = NEWEST_MATCHES + 1 if limit is None else limit
+        rows = newest.values_list("pk", "search_rank", "unpublished")[:limit]
+        return rows.query.sql_with_params()
     except EmptyResultSet:
-        return [], False
+        return None
+
+
+def _newest_by_window(found: QuerySet[CaseStudy], window: int) -> list[tuple]:
+    """``_newest_sql``'s rows, read as the matches published from month ``window`` on, then,
+    when they are too few, the newest of those published before: each of which is older than
+    each of the first. Only for published cases (``window.published_only``)."""
+    rows = _rows(_newest_sql(found.filter(search_document__published_month__gte=window)))
+    if len(rows) <= NEWEST_MATCHES:
+        # Both conditions: whichever way PostgreSQL reads these, from the GIN index or down
+        # the cases newest first, it starts at the window's edge (with the month alone, the
+        # walk newest first went through every case of the window before the first older).
+        before = found.filter(
+            search_document__published_month__lt=window, published_at__lt=month_start(window)
+        )
+        rows += _rows(_newest_sql(before, NEWEST_MATCHES + 1 - len(rows)))
+    return rows
+
+
+def _rows(query: tuple[str, tuple] | None) -> list[tuple]:
+    if query is None:  # _newest_sql found there was nothing to find
+        return []
+    sql, params = query
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # Only the three columns asked for: a DISTINCT query would add its ORDER BY's.
-        rows = [row[:3] for row in cursor.fetchall()]
-    cut = len(rows) > NEWEST_MATCHES
-    rows = rows[:NEWEST_MATCHES]
-    # Newest first, by id among equals, as the query ordered them; the unpublished after.
-    kept = [row for row in rows if not row[2]] + [row for row in rows if row[2]]
-    kept.sort(key=lambda row: -(row[1] or 0.0))  # stable: recency breaks ties
-    return [pk for pk, _rank, _unpublished in kept], cut
+        return [row[:3] for row in cursor.fetchall()]
+
+
+def _gathers_every_match(query: tuple[str, tuple]) -> bool:
+    """Whether PostgreSQL would run this walk by gathering every match from the GIN index
+    before keeping the newest (a bitmap scan of the search documents), which a window of the
+    newest months shortens. When it would rather walk the cases newest first and stop at the
+    bound (a common word), a window only makes it choose the gathering, slower: it cannot know
+    that the newest cases are all within the window."""
+    sql, params = query
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    table = CaseSearchDocument._meta.db_table
+    nodes = [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if node.get("Node Type") == "Bitmap Heap Scan" and node.get("Relation Name") == table:
+            return True
+        nodes.extend(node.get("Plans", []))
+    return False
 
 
 class _MinusPosition(Func):

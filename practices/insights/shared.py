@@ -36,8 +36,9 @@ from django.db.models import QuerySet
 from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
-from practices.discovery.facets import REFRESHING, Split, aggregate_cached, reader_split
+from practices.discovery.facets import Split, reader_split
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.refreshing import REFRESHING, aggregate_cached
 
 # Every write through the services moves the feed number, so this only bounds how long a write
 # that bypasses them (a bulk SQL load, a restored backup) or a renamed term goes unseen.

@@ -50,7 +50,7 @@ from django.db.models import Case, Count, FloatField, Sum, Value, When
 
 from portal.cache import database_address
 from practices.cases.models import CaseStudy
-from practices.discovery.facets import aggregate_cached
+from practices.discovery.refreshing import aggregate_cached
 from practices.discovery.search import case_words_rank
 from practices.sync.feed import last_seq
 

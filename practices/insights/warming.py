@@ -35,8 +35,10 @@ from django.core.cache import cache
 from django.db import transaction
 
 from portal.cache import database_address
-from practices.discovery.facets import REFRESHING, case_facets
+from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.refreshing import REFRESHING
+from practices.discovery.window import publication_histogram
 from practices.insights.charts import insights
 from practices.insights.selectors import counter_use, disarm_matrix, what_worked
 from practices.insights.shared import asked_recently
@@ -95,6 +97,7 @@ def _build_every_aggregate() -> None:
     for subject in subjects:
         what_worked(filterset, subject)
     document_counts()  # the similar cases' term weights, on every case page
+    publication_histogram()  # the width of a search's window of newest matches
 
 
 def aggregates_warm_enqueue() -> None:

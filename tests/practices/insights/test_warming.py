@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from practices.discovery import facets
+from practices.discovery import facets, refreshing, window
 from practices.discovery.facets import published_aggregate
 from practices.insights import shared, similar, warming
 from practices.models import CaseStudy
@@ -161,7 +161,7 @@ def test_the_refresh_rebuilds_what_a_write_bypassing_the_services_changed(reader
         assert figures(readers[who]) == live_figures(readers[who], monkeypatch), who
     published = CaseStudy.objects.published().count()
     assert sum(similar.document_counts()["cases"].values()) == published
-    assert not facets.REFRESHING.get()  # readers read the cache again
+    assert not refreshing.REFRESHING.get()  # readers read the cache again
 
 
 def test_the_refresh_does_nothing_when_the_rebuilds_are_off(readers, settings):
@@ -175,5 +175,6 @@ def test_beat_refreshes_the_aggregates_before_they_expire(settings):
     assert entry["task"] == "practices.tasks.aggregates_refresh"
     assert entry["schedule"] == warming.REFRESH_SECONDS
     assert entry["options"]["expires"] <= warming.REFRESH_SECONDS  # missed runs do not pile up
-    for timeout in (shared.AGGREGATE_TIMEOUT, facets.AGGREGATE_TIMEOUT, similar.AGGREGATE_TIMEOUT):
+    timeouts = (shared.AGGREGATE_TIMEOUT, facets.AGGREGATE_TIMEOUT, similar.AGGREGATE_TIMEOUT)
+    for timeout in (*timeouts, window.HISTOGRAM_TIMEOUT):
         assert timeout > warming.REFRESH_SECONDS + 60  # a late run still comes in time
