@@ -62,7 +62,7 @@ from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
-from practices.discovery.window import month_number, month_start, published_only, window_start
+from practices.discovery.window import document_month, month_start, published_only, window_start
 from practices.sync.feed import last_seq
 from practices.vocabularies.models import Term as VocabularyTerm
 
@@ -126,9 +126,7 @@ def search_index_update(case_ids: Iterable[int]) -> int:
     )
     CaseSearchDocument.objects.filter(case_study_id__in=ids).delete()
     CaseSearchDocument.objects.bulk_create(
-        CaseSearchDocument(
-            case_study=case, published_month=month_number(case.published_at), **_texts(case)
-        )
+        CaseSearchDocument(case_study=case, published_month=document_month(case), **_texts(case))
         for case in cases
     )
     if connection.vendor == "postgresql":
@@ -414,7 +412,9 @@ def _newest_sql(found: QuerySet[CaseStudy], limit: int | None = None) -> tuple[s
 def _newest_by_window(found: QuerySet[CaseStudy], window: int) -> list[tuple]:
     """``_newest_sql``'s rows, read as the matches published from month ``window`` on, then,
     when they are too few, the newest of those published before: each of which is older than
-    each of the first. Only for published cases (``window.published_only``)."""
+    each of the first. Only for published cases (``window.published_only``). The month
+    conditions join no more rows than the search does: every group of a query holds a word
+    that needs the document (``query.parse``), so each match already has one."""
     rows = _rows(_newest_sql(found.filter(search_document__published_month__gte=window)))
     if len(rows) <= NEWEST_MATCHES:
         # Both conditions: whichever way PostgreSQL reads these, from the GIN index or down

@@ -12,9 +12,12 @@ Why the result is the same: a document's month is written from its case's public
 the transaction that publishes it (``search.search_index_update``), so every case published
 from the window's first month on is in the window, and everything left out was published
 before everything kept. When the window holds more than ``NEWEST_MATCHES`` of the reader's
-matches, their newest are the newest of all; with fewer, the whole walk runs. Cases never
-published have no month and come first in a search's order (``search._relevance_order``), so
-the window is used only for lists that hold published cases alone (``published_only``).
+matches, their newest are the newest of all; with fewer, the newest of those published before
+follow them. Cases never published have no month and come first in a search's order
+(``search._relevance_order``), so the window is used only for lists that hold published cases
+alone (``published_only``). Those always have a publication time, set by the approval that
+publishes them; one without (an edit that bypassed the approval) also comes first, and its
+document holds a month within every window (``UNDATED``).
 
 How wide: as many of the newest publications as it takes for a search matching one case in
 ``COMMON`` of those the reader sees whole (``tlps_published_to``) to fill the bound, from a
@@ -46,6 +49,19 @@ WORTH_AT_MOST = 0.5  # of the published cases
 HISTOGRAM_TIMEOUT = 10 * 60
 
 
+# The month of a published case without a publication time, which the approval that publishes
+# a case always sets (an edit that bypassed it): within every window, as such a case comes
+# first in a search's whole walk.
+UNDATED = 2**31 - 1
+
+
+def document_month(case_study: CaseStudy) -> int | None:
+    """What a case's search document holds as ``published_month``."""
+    if case_study.published_at is None:
+        return UNDATED if case_study.status == CaseStudy.Status.PUBLISHED else None
+    return month_number(case_study.published_at)
+
+
 def month_number(moment: datetime | None) -> int | None:
     """Months since the year 0 of ``moment`` in UTC (``published_month``), or None."""
     if moment is None:
@@ -62,11 +78,12 @@ def month_start(number: int) -> datetime:
 def publication_histogram() -> dict[str, dict[int, int]]:
     """How many cases were published in each month, by TLP: shared by every reader, and
     rebuilt with the other shared aggregates (``practices.insights.warming``)."""
-    key = f"practices:search:window:{database_address()}"
+    key = f"practices:search:histogram:1:{database_address()}"
     found = aggregate_cached(key)
     if found is None:
         rows = (
             CaseStudy.objects.published()
+            .filter(published_at__isnull=False)
             .annotate(month=TruncMonth("published_at", tzinfo=UTC))
             .values_list("tlp", "month")
             .annotate(count=Count("pk"))
@@ -105,8 +122,8 @@ def window_start(reader, *, bound: int) -> int | None:
 
 def published_only(queryset: QuerySet[CaseStudy]) -> bool:
     """Whether ``queryset`` holds published cases alone: filtered on their status at its top
-    level, as ``CaseStudyQuerySet.published`` does (published cases always have a publication
-    time). Any other shape answers False, which costs only speed."""
+    level, as ``CaseStudyQuerySet.published`` does. Any other shape answers False, which
+    costs only speed."""
     status = CaseStudy._meta.get_field("status")
     base = queryset.query.base_table
 

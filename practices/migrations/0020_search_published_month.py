@@ -4,19 +4,22 @@
 
 from datetime import UTC
 
-from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations, models
+from django.db.models import Q
 
 TABLE = "practices_casesearchdocument"
 
 
 def months_fill(apps, schema_editor):
-    """Each existing document's month, as ``window.month_number`` writes it (UTC)."""
+    """Each existing document's month, as ``window.document_month`` writes it (UTC)."""
     CaseStudy = apps.get_model("practices", "CaseStudy")
     CaseSearchDocument = apps.get_model("practices", "CaseSearchDocument")
     by_month: dict[int, list[int]] = {}
-    published = CaseStudy.objects.filter(published_at__isnull=False)
-    for pk, moment in published.values_list("pk", "published_at").iterator():
+    cases = CaseStudy.objects.filter(Q(published_at__isnull=False) | Q(status="published"))
+    for pk, moment in cases.values_list("pk", "published_at").iterator():
+        if moment is None:  # published without a publication time: window.UNDATED
+            by_month.setdefault(2**31 - 1, []).append(pk)
+            continue
         moment = moment.astimezone(UTC)
         by_month.setdefault(moment.year * 12 + moment.month - 1, []).append(pk)
     for month, ids in by_month.items():
@@ -25,6 +28,9 @@ def months_fill(apps, schema_editor):
                 published_month=month
             )
     if schema_editor.connection.vendor == "postgresql":
+        # Created here rather than by BtreeGinExtension, which asks PostgreSQL on the way back
+        # even on SQLite; and kept on the way back, as pg_trgm is, since it may serve others.
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         schema_editor.execute("DROP INDEX IF EXISTS casesearch_vector_gin")
         schema_editor.execute(
             f"CREATE INDEX casesearch_vector_gin ON {TABLE} USING gin (vector, published_month)"
@@ -43,7 +49,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGinExtension(),
         migrations.AddField(
             model_name="casesearchdocument",
             name="published_month",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -45,12 +46,27 @@ def year_of_drones(outsider, moderator, member):
     return ids
 
 
+@pytest.fixture
+def undated(outsider, moderator):
+    """A published case without a publication time (an edit that bypassed the approval)."""
+    case = published_case(outsider, moderator, title="Drone report undated")
+    CaseStudy.objects.filter(pk=case.pk).update(published_at=None)
+    search_index_update([case.pk])
+    return case
+
+
 def test_a_document_holds_the_month_its_case_was_published(outsider, moderator):
     case = published_case(outsider, moderator, title="Drone report")
     draft = draft_case(outsider, title="Drone draft")
     documents = CaseSearchDocument.objects.in_bulk([case.pk, draft.pk])
     assert documents[case.pk].published_month == window.month_number(case.published_at)
     assert documents[draft.pk].published_month is None
+
+
+def test_a_published_case_without_a_publication_time_is_within_every_window(undated):
+    document = CaseSearchDocument.objects.get(case_study=undated)
+    assert document.published_month == window.UNDATED
+    assert window.publication_histogram() == {}  # not counted in any month
 
 
 def test_months_count_from_the_year_zero_in_utc():
@@ -89,13 +105,16 @@ def test_the_window_is_as_wide_as_the_readers_share_needs(
     assert window.window_start(AnonymousUser(), bound=3) is None
 
 
-def test_no_window_without_published_cases(member):
+def test_no_window_without_published_cases(outsider, member, monkeypatch):
+    monkeypatch.setattr(window, "COMMON", 1)
+    draft_case(outsider, title="Drone report draft")
+    assert window.publication_histogram() == {}
     assert window.window_start(member, bound=3) is None
 
 
 @pytest.mark.postgres
 def test_a_window_finds_what_the_whole_walk_finds_for_every_reader_and_start(
-    year_of_drones, outsider, moderator, member, monkeypatch
+    year_of_drones, undated, outsider, moderator, member, monkeypatch
 ):
     # Whatever the planner would choose on so small a table, read through the window.
     monkeypatch.setattr(search, "_gathers_every_match", lambda query: True)
@@ -151,3 +170,9 @@ def test_a_search_uses_the_window_and_still_finds_the_newest(
     newest = CaseStudy.objects.filter(pk__in=year_of_drones).order_by("-published_at")[:4]
     assert sorted(c.pk for c in kept) == sorted(c.pk for c in newest)
     assert kept.cut
+    cache.clear()
+    monkeypatch.setattr(search, "window_start", lambda reader, bound: None)
+    with CaptureQueriesContext(connection) as queries:
+        whole = search.search_matches(listed, "drone report", reader=moderator)
+    assert not any("published_month" in q["sql"] for q in queries.captured_queries)
+    assert [c.pk for c in kept] == [c.pk for c in whole]  # in the same order
