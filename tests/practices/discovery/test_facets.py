@@ -685,3 +685,24 @@ def test_a_cards_tags_read_as_rows_are_those_of_its_prefetched_terms(vocabulary,
             assert case_card_tags(case) == case_card_tags(prefetched)
     with translation.override("fr"):
         assert "Élections" in case_card_tags(case)
+
+
+def test_facet_labels_are_in_the_readers_language(world, member):
+    from django.utils import translation
+
+    Term.objects.filter(code="elections").update(translations={"fr": "Élections"})
+
+    def labels(language: str) -> tuple[dict[str, str], list[str]]:
+        with translation.override(language), CaptureQueriesContext(connection) as queries:
+            filterset = CaseStudyFilterSet.for_reader(QueryDict(), actor=member)
+            shown = {v.value: v.label for f in case_facets(filterset) for v in f.values}
+        return shown, [q["sql"] for q in queries.captured_queries]
+
+    english, queries = labels("en")
+    assert english["theme:elections"] == "Elections and referendums"
+    # An English reader reads the stored labels, so the terms' translations are not fetched.
+    assert not any("translations" in sql for sql in queries)
+    french, queries = labels("fr")
+    assert french["theme:elections"] == "Élections"
+    assert french["country:JP"] == "Japon"
+    assert english["disarm-red:T0086"] == french["disarm-red:T0086"]  # DISARM stays in English
