@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
 
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record, changes_between
@@ -39,6 +40,10 @@ class CaseStudyAdmin(admin.ModelAdmin):
         before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
         if change:
             obj.version += 1
+        if obj.status == CaseStudy.Status.PUBLISHED and obj.published_at is None:
+            # As the approval that publishes a case gives it: the order of lists and feeds
+            # and a search's window of newest months (practices.discovery.window) read it.
+            obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
         after = {f: form.cleaned_data.get(f) for f in form.changed_data}
         audit_record(
