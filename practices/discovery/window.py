@@ -16,14 +16,14 @@ matches, their newest are the newest of all; with fewer, the newest of those pub
 follow them. Cases never published have no month and come first in a search's order
 (``search._relevance_order``), so the window is used only for lists that hold published cases
 alone (``published_only``). Those always have a publication time, set by the approval that
-publishes them; one without (an edit that bypassed the approval) also comes first, and its
-document holds a month within every window (``UNDATED``).
+publishes them; one without (a write that bypassed it) also comes first, and its document
+holds a month within every window (``UNDATED``).
 
 How wide: as many of the newest publications as it takes for a search matching one case in
 ``COMMON`` of those the reader sees whole (``tlps_published_to``) to fill the bound, from a
 histogram of publications by month and TLP (``publication_histogram``). A stale histogram
 only makes the window wider or narrower, never the result different. A rarer search reads its
-few matches in the window, then runs whole. When the window would hold more than
+few matches in the window, then those of the older months. When the window would hold more than
 ``WORTH_AT_MOST`` of the published cases it saves too little to risk a second query, and none is
 used (a visitor, who sees CLEAR cases only).
 """
@@ -49,9 +49,9 @@ WORTH_AT_MOST = 0.5  # of the published cases
 HISTOGRAM_TIMEOUT = 10 * 60
 
 
-# The month of a published case without a publication time, which the approval that publishes
-# a case always sets (an edit that bypassed it): within every window, as such a case comes
-# first in a search's whole walk.
+# The month of a published case without a publication time, which the approval (and an
+# operator's correction in the admin) always sets, so only a write bypassing both makes one:
+# within every window, as such a case comes first in a search's whole walk.
 UNDATED = 2**31 - 1
 
 
