@@ -75,7 +75,7 @@ from practices.discovery.search import (
     _cjk_tsquery,
 )
 from practices.discovery.selection import Selection, tags_parse
-from practices.discovery.window import publication_histogram
+from practices.discovery.window import UNDATED, publication_histogram
 from practices.models import CaseSearchDocument, CaseStudy, Term
 
 BENCH_ORG_PREFIX = "[bench] "
@@ -314,7 +314,7 @@ def index_missing() -> None:
     """Search documents for every case without one, in one set-based statement per batch.
 
     The same texts as ``search._texts`` (heading: title and each term's label, code and
-    taxonomy name; body; detail), the same publication month (``window.month_number``) and the
+    taxonomy name; body; detail), the same publication month (``window.document_month``) and the
     same weighted vector as ``search._postgres_vectors``;
     ``manage.py search_index_rebuild --missing`` does the same case by case, slower.
     """
@@ -334,8 +334,10 @@ def index_missing() -> None:
                 f"""
                 INSERT INTO {table} (case_study_id, published_month, heading, body, detail)
                 SELECT c.id,
-                       (extract(year FROM c.published_at AT TIME ZONE 'UTC') * 12
-                        + extract(month FROM c.published_at AT TIME ZONE 'UTC') - 1)::integer,
+                       COALESCE(
+                           (extract(year FROM c.published_at AT TIME ZONE 'UTC') * 12
+                            + extract(month FROM c.published_at AT TIME ZONE 'UTC') - 1)::integer,
+                           CASE WHEN c.status = 'published' THEN {UNDATED} END),
                        concat_ws(E'\n', NULLIF(c.title, ''), (
                            SELECT string_agg(concat_ws(E'\n', NULLIF(t.label, ''),
                                              NULLIF(t.code, ''), NULLIF(x.name, '')),

@@ -90,10 +90,8 @@ def publication_histogram() -> dict[str, dict[int, int]]:
             .order_by()
         )
         found = {}
-        for tlp, month, count in rows:
-            by_month = found.setdefault(tlp, {})
-            number = month_number(month)
-            by_month[number] = by_month.get(number, 0) + count
+        for tlp, month, count in rows:  # one row per TLP and month
+            found.setdefault(tlp, {})[month_number(month)] = count
         cache.set(key, found, HISTOGRAM_TIMEOUT)
     return found
 
