@@ -32,16 +32,21 @@ def served_cases(actor):
 
 
 def seq_after(moment: datetime.datetime) -> int:
-    """The last ``seq`` not after ``moment``: entries after it were all written after it."""
-    first_after = (
-        CaseChange.objects.filter(created_at__gt=moment)
-        .order_by("seq")
+    """The last ``seq`` not after ``moment`` (0 for none): entries after it were all written
+    after it.
+
+    One read, so that it answers from one snapshot: an earlier version read "the first entry
+    after ``moment``" and, finding none, "the last entry" in a second read, and an entry
+    committed between the two was counted as already seen and never served. The latest entry
+    by ``created_at`` is the latest by ``seq`` (the module's docstring says why), and
+    ``created_at``'s index finds it in a few pages however long the feed."""
+    last = (
+        CaseChange.objects.filter(created_at__lte=moment)
+        .order_by("-created_at", "-seq")
         .values_list("seq", flat=True)
         .first()
     )
-    if first_after is None:
-        return CaseChange.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    return first_after - 1
+    return last or 0
 
 
 @dataclass(frozen=True)

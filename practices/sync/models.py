@@ -74,6 +74,8 @@ class CaseChange(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        # TAXII's added_after finds its place in the feed by time (interop.selectors.seq_after).
+        indexes = [models.Index(fields=["created_at", "seq"])]
         constraints = [
             models.CheckConstraint(
                 condition=(

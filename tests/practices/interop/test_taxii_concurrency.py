@@ -17,6 +17,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
+from practices.interop import selectors
 from practices.models import CaseStudy
 from practices.sync import feed
 from tests.factories import CaseStudyFactory, OrganisationFactory
@@ -93,3 +94,35 @@ def test_a_poller_using_added_after_during_concurrent_writes_misses_nothing():
     assert polls > 3
     assert len(expected) > 10
     assert seen == expected
+
+
+def test_an_entry_committed_while_added_after_is_placed_is_not_counted_as_seen():
+    """The poller's last date_added names the latest entry; an entry that another connection
+    commits while that moment is placed in the feed comes after it, never before."""
+    author = OrganisationFactory(name="Writing Office")
+    with transaction.atomic():
+        last_seen = feed.change_record(CaseStudyFactory(organisation=author, tlp="green"))
+
+    def commit_another_entry():
+        try:
+            with transaction.atomic():
+                feed.change_record(CaseStudyFactory(organisation=author, tlp="green"))
+        finally:
+            connection.close()
+
+    reads = []
+
+    def another_entry_after_each_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        reads.append(sql)
+        writer = threading.Thread(target=commit_another_entry)
+        writer.start()
+        writer.join()
+        return result
+
+    with connection.execute_wrapper(another_entry_after_each_read):
+        position = selectors.seq_after(last_seen.created_at)
+
+    assert reads, "seq_after read nothing"
+    assert position == last_seen.seq
+    assert feed.last_seq() == last_seen.seq + len(reads)
