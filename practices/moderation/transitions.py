@@ -480,7 +480,14 @@ def _retag_open_revision(case_study: CaseStudy, *, added_ids: set[int], chosen: 
     corrected = set(
         Term.objects.filter(taxonomy__slug__in=list(chosen)).values_list("pk", flat=True)
     )
-    proposed = set(revision.data["terms"])
-    revision.data["terms"] = sorted((proposed - corrected) | added_ids)
+    proposed = sorted(revision.data["terms"])
+    revision.data["terms"] = sorted((set(proposed) - corrected) | added_ids)
     revision.base_version = case_study.version
-    revision.save(update_fields=["data", "base_version"])
+    changed = ["data", "base_version"]
+    if revision.data["terms"] != proposed:
+        # The proposal changed under the member's form, opened before and showing the old
+        # tags: saving it is refused as stale rather than putting them back (as a keyword
+        # rename or merge does). The case row, locked above, orders this with their save.
+        revision.version = F("version") + 1
+        changed.append("version")
+    revision.save(update_fields=changed)

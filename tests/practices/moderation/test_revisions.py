@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from practices.cases import revisions as revision_drafts
-from practices.exceptions import TransitionRefused
+from practices.exceptions import StaleEdit, TransitionRefused
 from practices.models import (
     AuditEvent,
     CaseRevision,
@@ -403,6 +403,57 @@ def test_approving_a_revision_keeps_a_tag_correction_made_while_it_was_open(
         revisions.revision_approve(actor=moderator, revision=revision)
 
     assert lithuania.pk in snapshot(published)["terms"]
+
+
+def test_a_revision_form_opened_before_a_tag_correction_cannot_undo_it(
+    published, member, moderator
+):
+    """The member's form shows the proposal's old countries; saving it after a moderator's
+    correction is refused as stale, and the proposal keeps the correction."""
+    revision = proposed(member, published, send=False)  # proposes Estonia and Latvia
+    opened_at = revision.version
+    lithuania = term("country", "LT")
+    moderation.case_study_retag(
+        actor=moderator,
+        case_study=published,
+        terms={"country": [term("country", "EE"), lithuania]},
+    )
+
+    with pytest.raises(StaleEdit):
+        revision_drafts.revision_update(
+            actor=member,
+            revision=revision,
+            expected_version=opened_at,
+            terms={"country": [term("country", "EE"), term("country", "LV")]},
+        )
+
+    revision.refresh_from_db()
+    assert revision.version == opened_at + 1
+    assert lithuania.pk in revision.data["terms"]
+    assert term("country", "LV").pk not in revision.data["terms"]
+
+
+def test_a_tag_correction_that_leaves_the_proposal_as_it_was_keeps_the_form_current(
+    published, member, moderator
+):
+    revision = proposed(member, published, send=False)  # proposes Estonia and Latvia
+    opened_at = revision.version
+    moderation.case_study_retag(
+        actor=moderator,
+        case_study=published,
+        terms={"country": [term("country", "EE"), term("country", "LV")]},
+    )
+
+    revision_drafts.revision_update(
+        actor=member,
+        revision=revision,
+        expected_version=opened_at,
+        fields={"incident": "The incident, told once more."},
+    )
+
+    revision.refresh_from_db()
+    assert revision.version == opened_at + 1  # the member's own save only
+    assert revision.data["fields"]["incident"] == "The incident, told once more."
 
 
 def test_a_revision_that_blanks_a_required_section_cannot_be_sent(published, member):
