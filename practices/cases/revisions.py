@@ -18,7 +18,7 @@ from accounts.models import Organisation, User
 from practices.cases.locking import case_locked, revision_locked
 from practices.cases.models import CaseRevision, CaseStudy
 from practices.cases.querysets import actor_owns
-from practices.cases.services import undiscoverable_unless_amber
+from practices.cases.services import terms_held, undiscoverable_unless_amber
 from practices.exceptions import StaleEdit, TransitionRefused
 from practices.vocabularies.models import Term
 
@@ -117,6 +117,8 @@ def revision_update(
     for field, value in (fields or {}).items():
         data["fields"][field] = _encode(value)
     if terms is not None:
+        # Held after the case row: a keyword merge waits, then finds and follows this proposal.
+        terms = terms_held(terms)
         slugs = set(terms)
         kept = Term.objects.filter(pk__in=data["terms"]).exclude(taxonomy__slug__in=slugs)
         data["terms"] = sorted(

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -115,6 +115,42 @@ def keywords_to_terms(text: str) -> list[Term]:
     return terms
 
 
+def terms_held(terms: dict[str, list[Term]]) -> dict[str, list[Term]]:
+    """``terms`` (by taxonomy slug) as they stand now, each held until the transaction ends,
+    so that linking them cannot fail. Call it after locking the case row.
+
+    Only keywords are ever deleted: a moderator merging one deletes it
+    (``practices.moderation.keywords``), perhaps after a form's keywords were read and before
+    its save commits. On PostgreSQL the terms are held FOR KEY SHARE, after the case row, the
+    order a merge takes them in (cases, then terms): a merge waits for this save, then finds
+    the case tagged and retags it, while other saves holding the same keyword do not wait for
+    each other. SQLite has one writer at a time, this one since its first write, so reading
+    is holding. A keyword merged away before this is made again from its label, as if typed
+    now: a form sent a moment later would make it anyway.
+    """
+    ids = sorted({term.pk for chosen in terms.values() for term in chosen})
+    present = _terms_present(ids)
+    if len(present) == len(ids):
+        return terms
+    held = {}
+    for slug, chosen in terms.items():
+        gone = [term.label for term in chosen if term.pk not in present]
+        remade = keywords_to_terms(", ".join(gone)) if gone and slug == "keyword" else []
+        held[slug] = [term for term in chosen if term.pk in present] + remade
+    return held
+
+
+def _terms_present(ids: list[int]) -> set[int]:
+    if connection.vendor != "postgresql":
+        return set(Term.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    # FOR KEY SHARE has no ORM spelling (select_for_update takes the stronger locks only).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM practices_term WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [ids]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 @transaction.atomic
 def case_study_update(
     *,
@@ -161,6 +197,7 @@ def case_study_update(
         raise StaleEdit(current_version=current)
 
     if terms is not None:
+        terms = terms_held(terms)  # after the case row, which the UPDATE above locked
         slugs = list(terms)
         keep = [t.pk for chosen in terms.values() for t in chosen]
         through = CaseStudy.terms.through

@@ -251,9 +251,9 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     label = _clean_label(label)
     code = keyword_code(label)
     # Lock order: case rows first, then our turn (_take_turn), then the term rows, as a case
-    # save does (it locks its row; the tags it adds take a key-share lock on their terms as it
-    # commits). The cases are locked again after the terms: one tagged in between has
-    # committed by then (its commit waited for our term lock, or went first) and is retagged.
+    # save does (it locks its row, then holds the terms it links: cases.services.terms_held).
+    # The cases are locked again after the terms: one tagged in between has committed by then
+    # (it held the keyword first, and we waited for it) and is retagged.
     _locked_cases(keyword)
     _take_turn()
     # Read in our turn: no other rename or merge is changing the keywords' names now.

@@ -32,7 +32,7 @@ from practices.cases.locking import case_locked
 from practices.cases.models import CaseRevision, CaseStudy, ModerationEvent
 from practices.cases.querysets import actor_moderates, actor_owns
 from practices.cases.revisions import case_content
-from practices.cases.services import case_study_missing
+from practices.cases.services import case_study_missing, terms_held
 from practices.exceptions import IncompleteCase, TransitionRefused
 from practices.moderation import notifications
 from practices.moderation.models import Approval
@@ -434,6 +434,7 @@ def case_study_retag(
     require_moderator_for(actor, case_study)
     if case_study.status not in (Status.SUBMITTED, Status.PUBLISHED):
         raise TransitionRefused("Tags can be corrected on submitted and published cases only.")
+    terms = terms_held(terms)  # after the case row, as every save of tags does
     before = sorted(
         f"{t.taxonomy.slug}:{t.code}" for t in case_study.terms.select_related("taxonomy")
     )

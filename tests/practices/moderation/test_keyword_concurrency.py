@@ -406,3 +406,55 @@ def test_a_merge_and_a_member_saving_a_revision_with_the_keyword(
         assert proposed == ({"disinformation", "pre-bunking"} if kept else {"pre-bunking"})
     assert revision.base_version == published.version  # still approvable
     no_deleted_terms_anywhere()
+
+
+# A member adding a keyword that no case of theirs carried yet: the merge does not wait for
+# their case row, so only the keyword's own row can order the two.
+
+
+def test_a_merge_while_a_member_adds_the_keyword_to_a_draft_retags_it(
+    org, member, moderator, monkeypatch
+):
+    a, b = keyword("disinfo"), keyword("disinformation")
+    case(org, a)  # the keyword is in use elsewhere
+    draft = case(org, status="draft", created_by=member, title="Forged letters")
+    read = draft.version
+    merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
+    edit = partial(save_incident, signed_in(member), draft, version=read, typed=KEEPS_A)
+    # The save holds its case row and its new tags while the merge starts.
+    outcomes = merge_and_save(
+        monkeypatch, "edit", merge, edit, (case_services, "case_change_record")
+    )
+
+    assert outcomes["merge"][0] == "ok", outcomes
+    assert outcomes["edit"][0] == "ok" and outcomes["edit"][1].status_code == 302
+    draft.refresh_from_db()
+    # The merge waited for the save, then found the draft tagged and retagged it.
+    assert labels(draft) == {"disinformation", "pre-bunking"}
+    assert draft.version == read + 2 and retags(draft) == 1
+    assert not Term.objects.filter(pk=a.pk).exists()
+
+
+def test_a_merge_while_a_member_adds_the_keyword_to_a_revision(org, member, moderator, monkeypatch):
+    a, b = keyword("disinfo"), keyword("disinformation")
+    case(org, a)  # the keyword is in use elsewhere
+    published = case(org, created_by=member, title="Forged letters")
+    revision = revision_drafts.revision_start(actor=member, case_study=published)
+    merge = partial(keyword_merge, actor=moderator, keyword=a, into=b)
+    edit = partial(
+        save_incident, signed_in(member), published, version=revision.version, typed=KEEPS_A
+    )
+    # The save holds the case row and the revision while the merge runs to its end.
+    outcomes = merge_and_save(
+        monkeypatch, "edit", merge, edit, (revision_drafts, "revision_locked")
+    )
+
+    assert outcomes["merge"][0] == "ok", outcomes
+    assert outcomes["edit"][0] == "ok" and outcomes["edit"][1].status_code == 302
+    revision.refresh_from_db()
+    proposed = set(
+        Term.objects.filter(pk__in=revision.data["terms"]).values_list("label", flat=True)
+    )
+    # The merge had gone when the save came to its keywords: "disinfo" was made again.
+    assert proposed == {"disinfo", "pre-bunking"}
+    no_deleted_terms_anywhere()

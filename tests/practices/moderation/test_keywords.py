@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from practices.cases import services as case_services
 from practices.cases.services import keywords_to_terms
 from practices.discovery.search import case_search
 from practices.models import AuditEvent, CaseChange, CaseRevision, CaseStudy, ModerationEvent, Term
 from practices.moderation import keywords
+from practices.moderation import transitions as moderation
 from practices.moderation.keywords import KeywordRefused, keyword_merge, keyword_rename
 from tests.conftest import enrol_totp
 from tests.factories import CaseStudyFactory
@@ -325,3 +327,58 @@ def test_keyword_page_makes_a_constant_number_of_queries(tagged, moderator, org)
         case(org, keyword(f"extra {i}"), tagged["misspelt"])
 
     assert count() == before
+
+
+# --- A merge between a form's keywords and its save ---------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_keyword_merged_away_while_a_member_saves_it_is_made_again(
+    org, member, moderator, monkeypatch
+):
+    """The member's form names "disinfo"; the page reads that keyword, then a moderator merges
+    it away and commits before the member's save links it. The save still lands (no
+    foreign-key error), with "disinfo" made again as if typed a moment later."""
+    misspelt, right = keyword("disinfo"), keyword("disinformation")
+    case(org, misspelt)  # the keyword is in use elsewhere
+    draft = case(org, status="draft", created_by=member, title="Forged letters")
+    read_keywords = case_services.keywords_to_terms
+    merged = []
+
+    def read_then_merged_away(text):
+        terms = read_keywords(text)
+        if not merged:  # once: the save's own remaking of the keyword reads it too
+            merged.append(keyword_merge(actor=moderator, keyword=misspelt, into=right))
+        return terms
+
+    monkeypatch.setattr(case_services, "keywords_to_terms", read_then_merged_away)
+    response = signed_in(member).post(
+        reverse("practices:case-edit", args=[draft.uuid, "incident"]),
+        {
+            "version": draft.version,
+            "title": "Forged letters, edited",
+            "attribution_confidence": "suspected",
+            "keywords": "disinfo, pre-bunking",
+        },
+    )
+
+    assert merged and response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.title == "Forged letters, edited"
+    assert labels(draft) == {"disinfo", "pre-bunking"}
+    assert not Term.objects.filter(pk=misspelt.pk).exists()
+    assert draft.terms.get(code="disinfo").pk != misspelt.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_correction_naming_a_keyword_merged_away_a_moment_before_lands(org, moderator):
+    misspelt, right = keyword("disinfo"), keyword("disinformation")
+    case(org, misspelt)
+    published = case(org)
+    read = keywords_to_terms("disinfo")  # the correction form's keywords, read first
+    keyword_merge(actor=moderator, keyword=misspelt, into=right)  # in another tab
+
+    moderation.case_study_retag(actor=moderator, case_study=published, terms={"keyword": read})
+
+    assert labels(published) == {"disinfo"}
+    assert not Term.objects.filter(pk=misspelt.pk).exists()
