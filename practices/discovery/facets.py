@@ -267,7 +267,10 @@ def published_aggregate(seq: int | None = None) -> dict[str, list[tuple]]:
                 .order_by()
             ),
         }
-        cache.set(key, aggregate, AGGREGATE_TIMEOUT)
+        if not connection.in_atomic_block:
+            # Inside a transaction the counts may include its own uncommitted writes, under
+            # a feed number that a rollback would hand to another writer.
+            cache.set(key, aggregate, AGGREGATE_TIMEOUT)
     return aggregate
 
 

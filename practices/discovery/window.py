@@ -34,6 +34,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.functions import TruncMonth
@@ -92,7 +93,8 @@ def publication_histogram() -> dict[str, dict[int, int]]:
         found = {}
         for tlp, month, count in rows:  # one row per TLP and month
             found.setdefault(tlp, {})[month_number(month)] = count
-        cache.set(key, found, HISTOGRAM_TIMEOUT)
+        if not connection.in_atomic_block:  # its own uncommitted writes are not for others
+            cache.set(key, found, HISTOGRAM_TIMEOUT)
     return found
 
 

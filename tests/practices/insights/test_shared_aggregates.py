@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.http import QueryDict
+from django.utils import timezone
 
-from practices.discovery.facets import case_facets
+from practices.discovery.facets import case_facets, published_aggregate
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.window import publication_histogram
 from practices.insights import charts, selectors, shared, theatres
 from practices.models import CaseStudy
 from practices.moderation.transitions import case_study_approve, case_study_withdraw
+from practices.sync import feed
 from practices.sync.feed import last_seq
 from tests.conftest import enrol_totp
+from tests.factories import CaseStudyFactory
 from tests.practices.insights.conftest import term
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,3 +139,29 @@ def test_counts_follow_a_change_of_visibility_at_once(readers, monkeypatch):
         gained = 0 if who == "visitor" else 1
         assert now["matrix"].get("T0099", 0) == after[who]["matrix"].get("T0099", 0) + gained
         assert now == live_figures(readers[who], monkeypatch), who
+
+
+def test_shared_aggregates_read_inside_a_rolled_back_transaction_are_not_kept(org):
+    """A transaction that publishes a case takes the next feed number; read inside it, the
+    shared aggregates count that case. Rolled back, the number goes to the next writer, whose
+    readers must count its case, not the one that never was."""
+    cache.clear()
+    with transaction.atomic():
+        never = CaseStudyFactory(
+            organisation=org, status="published", tlp="clear", published_at=timezone.now()
+        )
+        feed.change_record(never)
+        seq = last_seq()
+        assert published_aggregate(seq)["scalars"][0][0] == "clear"
+        assert "clear" in publication_histogram()
+        transaction.set_rollback(True)
+
+    with transaction.atomic():
+        kept = CaseStudyFactory(
+            organisation=org, status="published", tlp="amber", published_at=timezone.now()
+        )
+        feed.change_record(kept)
+    assert last_seq() == seq  # the same number, for another change
+
+    assert [row[0] for row in published_aggregate(seq)["scalars"]] == ["amber"]
+    assert set(publication_histogram()) == {"amber"}
