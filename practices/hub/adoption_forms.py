@@ -32,10 +32,17 @@ class AdoptionForm(forms.ModelForm):
             "evidence": _("What that judgement rests on."),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, case_study: CaseStudy, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].choices = CaseStudy.Evidence.choices
         self.fields["attribution_mode"].choices = CaseStudy.AttributionMode.choices
+        if case_study.tlp in CaseStudy.RESTRICTED_TLPS:
+            # A named adoption is shown to every reader of the case: here, its other recipients.
+            self.fields["attribution_mode"].help_text = _(
+                "Only the hub's moderators and the organisations its author chose read this case "
+                "(%(tlp)s). If yours is named, those organisations will see that it received the "
+                "case too."
+            ) % {"tlp": case_study.get_tlp_display()}
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 

@@ -47,7 +47,7 @@ def adoption_create(request: HttpRequest, uuid) -> HttpResponse:
                 _("Your organisation wrote this case: other organisations record adoptions.")
             )
         raise PermissionDenied(_("Only a published case can be recorded as applied."))
-    form = AdoptionForm(request.POST or None)
+    form = AdoptionForm(request.POST or None, case_study=case_study)
     status = 200
     if request.method == "POST":
         if form.is_valid() and _save(
@@ -86,7 +86,7 @@ def _own_adoption(request, uuid, adoption_uuid):
 def adoption_edit(request: HttpRequest, uuid, adoption_uuid) -> HttpResponse:
     """Change an adoption of the person's organisation."""
     case_study, adoption = _own_adoption(request, uuid, adoption_uuid)
-    form = AdoptionForm(request.POST or None, instance=adoption)
+    form = AdoptionForm(request.POST or None, case_study=case_study, instance=adoption)
     status = 200
     if request.method == "POST":
         # The form wrote its values onto the instance; the service starts from the stored row.

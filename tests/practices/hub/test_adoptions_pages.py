@@ -50,6 +50,37 @@ def test_eligible_reader_records_an_adoption_through_the_form(scene):
     assert ADOPTER_NAME not in page
 
 
+RECIPIENTS_WARNING = "If yours is named, those organisations will see that it received the case"
+
+
+@pytest.mark.parametrize(
+    ("tlp", "warned"), [("amber", True), ("amber_strict", True), ("green", False)]
+)
+def test_the_form_warns_that_a_named_adopter_is_shown_to_the_other_recipients(scene, tlp, warned):
+    case = scene.case(tlp=tlp)
+    client = scene.client("adopter")
+    adoption = scene.adoption(case)
+
+    for path in (
+        f"/cases/{case.uuid}/adoptions/new/",
+        f"/cases/{case.uuid}/adoptions/{adoption.uuid}/edit/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert (RECIPIENTS_WARNING in response.content.decode()) is warned, path
+
+
+def test_the_recipients_warning_is_in_the_readers_language(scene):
+    case = scene.case(tlp="amber")
+    page = (
+        scene.client("adopter")
+        .get(f"/cases/{case.uuid}/adoptions/new/", HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    assert "Si la vôtre est nommée, ces organisations verront" in page
+    assert "TLP:AMBER" in page
+
+
 def test_form_errors_are_shown_and_nothing_saved(scene):
     case = scene.case()
     response = scene.client("adopter").post(
