@@ -45,6 +45,10 @@ class CollectionForm(NormalisedForm):
         required=False,
         queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Shown with the collection: on a CLEAR one, to everyone, visitors included. Name "
+            "an organisation only if it agrees to be seen cooperating."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -98,6 +98,12 @@ def test_a_moderator_curates_a_collection_from_the_pages(curator, org):
     assert "Unpublish" in page and "Second case" in page
 
 
+def test_the_collection_form_says_who_sees_the_participants(curator):
+    page = client_for(curator).get("/collections/new/").content.decode()
+    assert "on a CLEAR one, to everyone, visitors included" in page
+    assert "only if it agrees to be seen cooperating" in page
+
+
 def test_the_add_form_says_what_is_wrong(curator, collection, org):
     draft = CaseStudyFactory(organisation=org, status="draft", title="Someone's draft")
     client = client_for(curator)
