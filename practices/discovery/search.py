@@ -60,6 +60,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from portal.cache import database_address
 from practices.cases.models import CaseStudy
+from practices.discovery import stopwords
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
 from practices.discovery.window import document_month, month_start, published_only, window_start
@@ -275,8 +276,7 @@ def typo_search(
 
 
 def _parsed(text: str) -> Query:
-    query = parse(text)
-    return _without_stopwords(query) if connection.vendor == "postgresql" else query
+    return _without_stopwords(parse(text))
 
 
 def _typo_search(queryset: QuerySet[CaseStudy], query: Query, *, reader) -> QuerySet | None:
@@ -287,17 +287,27 @@ def _typo_search(queryset: QuerySet[CaseStudy], query: Query, *, reader) -> Quer
 def _without_stopwords(query: Query) -> Query:
     """The query without the words PostgreSQL's English configuration ignores ("and", "the"),
     as ``websearch_to_tsquery`` would drop them: alone, such a word's tsquery is empty and
-    matches nothing, which would make "Disasters and emergencies" find nothing."""
+    matches nothing, which would make "Disasters and emergencies" find nothing. A phrase goes
+    only if every word of it is such a word. SQLite keeps every word in its index, so the
+    same words are dropped there from PostgreSQL's list (``stopwords``): a query finds the
+    same cases on both databases."""
     words = sorted({term.text for term in query.terms if not term.unspaced})
     if not words:
         return query
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT word FROM unnest(%s::text[]) AS word "
-            "WHERE numnode(phraseto_tsquery(%s, word)) = 0",
-            [words, CONFIG],
-        )
-        ignored = {row[0] for row in cursor.fetchall()}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM unnest(%s::text[]) AS word "
+                "WHERE numnode(phraseto_tsquery(%s, word)) = 0",
+                [words, CONFIG],
+            )
+            ignored = {row[0] for row in cursor.fetchall()}
+    else:
+        ignored = {
+            text
+            for text in words
+            if all(w in stopwords.ENGLISH for w in _WORD.findall(text.lower()))
+        }
     if not ignored:
         return query
     groups = [[t for t in group if t.unspaced or t.text not in ignored] for group in query.groups]

@@ -486,3 +486,17 @@ def search_matches_of(actor, text: str):
     from practices.discovery.search import search_matches
 
     return search_matches(CaseStudy.objects.visible_to(actor), text, reader=actor)
+
+
+def test_words_the_search_ignores_are_ignored_on_both_databases(library, member):
+    """PostgreSQL ignores words such as "of" and "the" in a query, and SQLite must too: "of" is
+    nowhere in "Forged letters", and "the" is in every case."""
+    assert found(member, "claims about the elections") == ["Ballot rumours"]
+    assert found(member, "letters of the ministry") == ["Forged letters"]
+    assert found(member, "video OR the") == ["Harbour video"]
+    assert found(member, '"the harbour fire"') == ["Harbour video"]
+
+
+def test_a_query_of_ignored_words_only_is_no_query(library, member):
+    assert sorted(found(member, "the")) == sorted(found(member, ""))
+    assert sorted(found(member, '"of the"')) == sorted(found(member, ""))
