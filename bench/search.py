@@ -314,8 +314,9 @@ def index_missing() -> None:
     """Search documents for every case without one, in one set-based statement per batch.
 
     The same texts as ``search._texts`` (heading: title and each term's label, code and
-    taxonomy name; body; detail), the same publication month (``window.document_month``) and the
-    same weighted vector as ``search._postgres_vectors``;
+    taxonomy name; body; detail; not NFKC-normalised, which the bench's words never change),
+    the same publication month (``window.document_month``) and the same weighted vector as
+    ``search._postgres_vectors``;
     ``manage.py search_index_rebuild --missing`` does the same case by case, slower.
     """
     started = time.perf_counter()

@@ -34,6 +34,7 @@ import hashlib
 import html
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -91,18 +92,20 @@ CJK_RUN = re.compile(CJK_CLASS + "+")
 
 
 def _texts(case_study: CaseStudy) -> dict[str, str]:
+    """The document's three texts, NFKC-normalised as queries are (``query.parse``): half-width
+    katakana, full-width Latin letters and ligatures are found however they are typed."""
     terms = list(case_study.terms.all())
     heading = [case_study.title]
     for term in terms:
         heading += [term.label, term.code, term.taxonomy.name, *_translated_labels(term)]
+    texts = {
+        "heading": heading,
+        "body": [case_study.summary, case_study.lessons, case_study.recommendations],
+        "detail": [case_study.incident, case_study.response, case_study.outcome],
+    }
     return {
-        "heading": "\n".join(part for part in heading if part),
-        "body": "\n".join(
-            filter(None, [case_study.summary, case_study.lessons, case_study.recommendations])
-        ),
-        "detail": "\n".join(
-            filter(None, [case_study.incident, case_study.response, case_study.outcome])
-        ),
+        name: unicodedata.normalize("NFKC", "\n".join(part for part in parts if part))
+        for name, parts in texts.items()
     }
 
 
@@ -714,7 +717,8 @@ def case_snippet(case_study: CaseStudy, text: str) -> SafeString:
     if matcher is None:
         return mark_safe("")
     for name in SNIPPET_FIELDS:
-        value = " ".join(getattr(case_study, name, "").split())
+        # Normalised as the query and the index are, or half-width katakana would not match.
+        value = " ".join(unicodedata.normalize("NFKC", getattr(case_study, name, "")).split())
         found = matcher.search(value)
         if not found:
             continue

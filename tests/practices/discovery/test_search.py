@@ -500,3 +500,17 @@ def test_words_the_search_ignores_are_ignored_on_both_databases(library, member)
 def test_a_query_of_ignored_words_only_is_no_query(library, member):
     assert sorted(found(member, "the")) == sorted(found(member, ""))
     assert sorted(found(member, '"of the"')) == sorted(found(member, ""))
+
+
+def test_half_width_katakana_and_full_width_letters_are_found_however_typed(
+    outsider, moderator, member
+):
+    """Queries are NFKC-normalised (half-width katakana become full-width, full-width Latin
+    letters ASCII); so is the index, or a case written in those forms would not be found."""
+    case = draft_case(outsider, title="Leaflets")
+    write(case, outsider, summary="ｾﾝｷｮ について の ﾃﾞﾏ が ＳＮＳ で 広がった。")
+    publish(case, author=outsider, moderator=moderator)
+
+    for typed in ("センキョ", "ｾﾝｷｮ", "デマ", "SNS", "ＳＮＳ"):
+        assert found(member, typed) == ["Leaflets"], typed
+    assert "<mark>センキョ</mark>" in case_snippet(CaseStudy.objects.get(pk=case.pk), "ｾﾝｷｮ")
