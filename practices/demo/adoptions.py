@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Organisation
 from practices.cases.models import CaseStudy
-from practices.demo.loader import DEMO_NAMESPACE
+from practices.demo.case_file import DEMO_NAMESPACE
 from practices.hub.models import Adoption
 from practices.sync import feed
 

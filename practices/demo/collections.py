@@ -17,7 +17,7 @@ from accounts.models import Organisation, User
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
 from practices.cases.models import CaseStudy
-from practices.demo.loader import CASES, DEMO_NAMESPACE
+from practices.demo.case_file import CASES, DEMO_NAMESPACE
 from practices.hub.collection_models import Collection, CollectionItem
 from practices.sync import feed
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_accounts
+from practices.demo.access_requests import seed_access_requests
 from practices.demo.adoptions import seed_adoptions
 from practices.demo.collections import seed_collections
-from practices.demo.loader import seed_access_requests, seed_cases
+from practices.demo.loader import seed_cases
 from practices.discovery.search import search_index_rebuild
 from practices.sync import feed
 from practices.vocabularies.loaders import vocabularies_load

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from accounts.models import Organisation
 from practices.cases.services import case_study_missing, keywords_to_terms
-from practices.demo.loader import CASES, COMMENTED_STEPS, MODERATOR_STEPS
+from practices.demo.case_file import CASES, COMMENTED_STEPS, MODERATOR_STEPS
 from practices.models import Approval, CaseStudy, ModerationEvent, Reference, Term
 from practices.moderation.selectors import resubmission_diff
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from practices.demo.loader import CASES, DATA_FILE, cases_load
+from practices.demo.case_file import CASES, DATA_FILE, cases_load
 
 CASE = """\
 - title: A case (demo)
