@@ -125,7 +125,7 @@ class CaseStudyViewSet(
         try:
             with transaction.atomic():  # create and fill in one go: nothing half-saved
                 case = services.case_study_create(
-                    actor=request.user, title=data.validated_data["title"]
+                    actor=request.user, title=data.validated_data["title"], filled_next=True
                 )
                 case = services.case_study_update(
                     actor=request.user,

@@ -118,7 +118,7 @@ def revision_update(
         data["fields"][field] = _encode(value)
     if terms is not None:
         # Held after the case row: a keyword merge waits, then finds and follows this proposal.
-        terms = terms_held(terms)
+        terms = terms_held(terms, linked=data["terms"])
         slugs = set(terms)
         kept = Term.objects.filter(pk__in=data["terms"]).exclude(taxonomy__slug__in=slugs)
         data["terms"] = sorted(

@@ -6,6 +6,7 @@ Moving a case through the workflow (submit, publish, …) is ``practices.moderat
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -68,12 +69,20 @@ def _term_codes(case_study: CaseStudy) -> list[str]:
 
 @transaction.atomic
 def case_study_create(
-    *, actor: User, title: str, tlp: str = CaseStudy.TLP.AMBER, language: str | None = None
+    *,
+    actor: User,
+    title: str,
+    tlp: str = CaseStudy.TLP.AMBER,
+    language: str | None = None,
+    filled_next: bool = False,
 ) -> CaseStudy:
     """Start a draft for the actor's organisation; only its members see it until submitted.
 
     ``language`` is the writer's interface language (the page passes the request's); without
-    it, the person's language preference, else English, is presumed to be the case's."""
+    it, the person's language preference, else English, is presumed to be the case's.
+    ``filled_next``: ``case_study_update`` fills the draft in the same transaction and writes
+    its feed entry; none is written here, so that the feed's lock, taken by every write last,
+    is not held while that update waits for the terms it links (``terms_held``)."""
     if actor.organisation_id is None:
         raise PermissionDenied(_("Only members of an organisation write case studies."))
     case_study = CaseStudy(
@@ -94,7 +103,8 @@ def case_study_create(
     ModerationEvent.objects.create(
         case_study=case_study, actor=person_of(actor), to_status=Status.DRAFT
     )
-    case_change_record(case_study)
+    if not filled_next:
+        case_change_record(case_study)
     return case_study
 
 
@@ -115,22 +125,32 @@ def keywords_to_terms(text: str) -> list[Term]:
     return terms
 
 
-def terms_held(terms: dict[str, list[Term]]) -> dict[str, list[Term]]:
-    """``terms`` (by taxonomy slug) as they stand now, each held until the transaction ends,
-    so that linking them cannot fail. Call it after locking the case row.
+def terms_held(
+    terms: dict[str, list[Term]], *, linked: Iterable[int] = ()
+) -> dict[str, list[Term]]:
+    """``terms`` (by taxonomy slug) as they stand now, those not ``linked`` already held until
+    the transaction ends, so that linking them cannot fail. Call it after locking the case row.
 
     Only keywords are ever deleted: a moderator merging one deletes it
     (``practices.moderation.keywords``), perhaps after a form's keywords were read and before
-    its save commits. On PostgreSQL the terms are held FOR KEY SHARE, after the case row, the
-    order a merge takes them in (cases, then terms): a merge waits for this save, then finds
-    the case tagged and retags it, while other saves holding the same keyword do not wait for
-    each other. SQLite has one writer at a time, this one since its first write, so reading
-    is holding. A keyword merged away before this is made again from its label, as if typed
-    now: a form sent a moment later would make it anyway.
+    its save commits. On PostgreSQL the terms this save newly links are held FOR KEY SHARE,
+    after the case row: a merge that holds the keyword waits for nothing this save holds, and
+    one that has not yet taken it waits for this save, then finds the case tagged and retags
+    it; other saves holding the same keyword do not wait for each other. The terms the case
+    (or the revision) already carries are not held: a merge has locked, or will wait for, the
+    case row for those, and holding them too could close a circle with a merge that locks the
+    cases again after its terms. SQLite has one writer at a time, so a term read now stays
+    until this transaction's first write, which then holds the whole database.
+
+    A keyword merged away before this is made again from its label, as if typed now: a form
+    sent a moment later would make it anyway.
     """
-    ids = sorted({term.pk for chosen in terms.values() for term in chosen})
-    present = _terms_present(ids)
-    if len(present) == len(ids):
+    already = set(linked)
+    ids = sorted({term.pk for chosen in terms.values() for term in chosen} - already)
+    if not ids:
+        return terms
+    present = _terms_present(ids) | already
+    if all(term.pk in present for chosen in terms.values() for term in chosen):
         return terms
     held = {}
     for slug, chosen in terms.items():
@@ -197,7 +217,8 @@ def case_study_update(
         raise StaleEdit(current_version=current)
 
     if terms is not None:
-        terms = terms_held(terms)  # after the case row, which the UPDATE above locked
+        # After the case row, which the UPDATE above locked.
+        terms = terms_held(terms, linked=case_study.terms.values_list("pk", flat=True))
         slugs = list(terms)
         keep = [t.pk for chosen in terms.values() for t in chosen]
         through = CaseStudy.terms.through

@@ -9,7 +9,8 @@ first. Either way, in one transaction:
   version bumped, so a form opened before the change is refused as stale rather than undoing it;
   the open revisions are locked next and, where they propose the keyword, their version bumped
   for the same reason; then the keyword taxonomy's row, so renames and merges take turns
-  (``_take_turn``); then the term rows;
+  (``_take_turn``); then the term rows; then the cases again, for one tagged meanwhile, without
+  waiting for any (a save holding one may wait for our terms): a busy one starts it all over;
 - each case gets a history entry (a tag correction) and an audit row, the keyword an audit row;
 - open revisions that propose the merged keyword propose the one it was merged into instead;
 - each case gets a change-feed entry and its search document rebuilt
@@ -23,9 +24,11 @@ a moderator *sees* of it — which keywords are offered, how many cases each cou
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -52,6 +55,13 @@ class KeywordRefused(PracticesError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class _CasesBusy(Exception):
+    """A case to lock again after the terms is held by someone else (``_locked_cases``)."""
+
+
+ATTEMPTS = 5  # of a rename or merge that finds a case busy when it locks the cases again
 
 
 @dataclass(frozen=True)
@@ -139,22 +149,53 @@ def _proposing(term: Term) -> list[int]:
     ]
 
 
-def _locked_cases(term: Term) -> tuple[list[CaseStudy], list[CaseRevision]]:
+def _locked_cases(term: Term, *, again: bool = False) -> tuple[list[CaseStudy], list[CaseRevision]]:
     """The cases carrying the keyword, locked in primary-key order, then (the cases' lock order:
     case rows first) the open revisions of those cases and of cases whose revision proposes it.
+
+    ``again``: the cases are locked a second time, after the terms, against the order every
+    save takes (case row, then terms). A case tagged in between may be held by a save waiting
+    for one of our terms; waiting for it would close a circle, so a case someone holds is not
+    waited for (NOWAIT) and the whole rename or merge starts over (``_in_turns``).
     """
     carrying = CaseStudy.terms.through.objects.filter(term_id=term.pk).values_list(
         "casestudy_id", flat=True
     )
     ids = sorted({*carrying, *_proposing(term)})
-    locked = list(CaseStudy.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    revisions = list(
-        CaseRevision.objects.select_for_update()
-        .filter(status__in=CaseRevision.OPEN, case_study_id__in=ids)
-        .order_by("pk")
-    )
+    try:
+        locked = list(
+            CaseStudy.objects.select_for_update(nowait=again).filter(pk__in=ids).order_by("pk")
+        )
+        revisions = list(
+            CaseRevision.objects.select_for_update(nowait=again)
+            .filter(status__in=CaseRevision.OPEN, case_study_id__in=ids)
+            .order_by("pk")
+        )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise _CasesBusy from exc
+        raise
     carrying_ids = set(carrying)
     return [c for c in locked if c.pk in carrying_ids], revisions
+
+
+def _in_turns(service):
+    """Run a rename or merge in its own transaction, from the start again (a few times, then
+    refused) when it found a case busy as it locked the cases again (``_locked_cases``)."""
+
+    @functools.wraps(service)
+    def run(**kwargs):
+        for attempt in range(ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return service(**kwargs)
+            except _CasesBusy:
+                time.sleep(0.05 * (attempt + 1))  # the save holding it commits meanwhile
+        raise KeywordRefused(
+            _("Cases with this keyword are being saved right now. Try again in a moment.")
+        )
+
+    return run
 
 
 def _take_turn() -> None:
@@ -240,7 +281,7 @@ def _retag_record(
         case_change_record(case)
 
 
-@transaction.atomic
+@_in_turns
 def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     """Give a keyword a new name on every case that carries it.
 
@@ -253,7 +294,8 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     # Lock order: case rows first, then our turn (_take_turn), then the term rows, as a case
     # save does (it locks its row, then holds the terms it links: cases.services.terms_held).
     # The cases are locked again after the terms: one tagged in between has committed by then
-    # (it held the keyword first, and we waited for it) and is retagged.
+    # (it held the keyword first, and we waited for it) and is retagged; one a save holds now
+    # is not waited for, and all starts over (_locked_cases, _in_turns).
     _locked_cases(keyword)
     _take_turn()
     # Read in our turn: no other rename or merge is changing the keywords' names now.
@@ -267,7 +309,7 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
         raise KeywordRefused(_("The new name is the keyword's current name."), field="label")
     if existing is not None:
         return _merge(actor=actor, source=keyword, target=locked[existing.pk])
-    cases, revisions = _locked_cases(keyword)
+    cases, revisions = _locked_cases(keyword, again=True)
     _revisions_follow(revisions, cases, source=keyword, target=keyword)
     before = Term(taxonomy=keyword.taxonomy, code=keyword.code, label=keyword.label)
     before_ref = f"{KEYWORD}:{keyword.code}"
@@ -286,7 +328,7 @@ def keyword_rename(*, actor: User, keyword: Term, label: str) -> KeywordChange:
     return KeywordChange(keyword=keyword, merged=False, cases=len(cases))
 
 
-@transaction.atomic
+@_in_turns
 def keyword_merge(*, actor: User, keyword: Term, into: Term) -> KeywordChange:
     """Move every case from ``keyword`` to ``into`` and delete ``keyword``."""
     _require_moderator(actor)
@@ -303,7 +345,7 @@ def keyword_merge(*, actor: User, keyword: Term, into: Term) -> KeywordChange:
 
 
 def _merge(*, actor: User, source: Term, target: Term) -> KeywordChange:
-    cases, revisions = _locked_cases(source)
+    cases, revisions = _locked_cases(source, again=True)
     through = CaseStudy.terms.through
     having_target = set(
         through.objects.filter(

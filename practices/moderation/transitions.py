@@ -434,7 +434,8 @@ def case_study_retag(
     require_moderator_for(actor, case_study)
     if case_study.status not in (Status.SUBMITTED, Status.PUBLISHED):
         raise TransitionRefused("Tags can be corrected on submitted and published cases only.")
-    terms = terms_held(terms)  # after the case row, as every save of tags does
+    # After the case row, as every save of tags does.
+    terms = terms_held(terms, linked=case_study.terms.values_list("pk", flat=True))
     before = sorted(
         f"{t.taxonomy.slug}:{t.code}" for t in case_study.terms.select_related("taxonomy")
     )

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from functools import partial
 
 import pytest
+from django.db import connection
 from django.db.models.query import QuerySet
 from django.test import Client
 from django.urls import reverse
@@ -36,6 +37,7 @@ from practices.moderation import keywords
 from practices.moderation.keywords import KeywordRefused, keyword_merge, keyword_rename
 from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory, UserFactory
+from tests.practices.api.test_api_cases import bearer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -458,3 +460,131 @@ def test_a_merge_while_a_member_adds_the_keyword_to_a_revision(org, member, mode
     # The merge had gone when the save came to its keywords: "disinfo" was made again.
     assert proposed == {"disinfo", "pre-bunking"}
     no_deleted_terms_anywhere()
+
+
+def someone_waits_for_a_lock() -> bool:
+    """Whether another connection to this database is waiting for a lock now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_merge_meeting_a_case_saved_twice_meanwhile_starts_over_instead_of_deadlocking(
+    org, member, moderator, monkeypatch
+):
+    """The merge locks the cases carrying "disinfo" (none of the member's), then waits for its
+    turn. A first save tags the draft with "disinfo"; a second save of the draft, adding
+    "disinformation", holds the draft's row. The merge then holds both keywords and finds the
+    draft to retag, held: waiting for it would wait for a save that waits for a keyword it
+    holds. It starts over instead, and both end."""
+    a, b = keyword("disinfo"), keyword("disinformation")
+    case(org, a)  # the keyword is in use elsewhere
+    draft = case(org, status="draft", created_by=member, title="Forged letters")
+    first_pass, go_merge = threading.Event(), threading.Event()
+    second_save_holds, go_save = threading.Event(), threading.Event()
+
+    take_turn = keywords._take_turn
+
+    def turn_after_the_first_saves():
+        if not first_pass.is_set():
+            first_pass.set()
+            assert go_merge.wait(WAIT), "the second save never took the draft's row"
+        take_turn()
+
+    hold = case_services.terms_held
+
+    def held_after_a_pause(terms, **kwargs):
+        if threading.current_thread().name == "second save":
+            second_save_holds.set()
+            assert go_save.wait(WAIT)
+        return hold(terms, **kwargs)
+
+    monkeypatch.setattr(keywords, "_take_turn", turn_after_the_first_saves)
+    monkeypatch.setattr(case_services, "terms_held", held_after_a_pause)
+    outcomes: dict[str, tuple] = {}
+
+    def side(name, call):
+        try:
+            outcomes[name] = ("ok", call())
+        except Exception as exc:  # reported below, a deadlock included
+            outcomes[name] = ("error", exc)
+        finally:
+            connection.close()
+
+    def save(version, *terms):
+        return partial(
+            case_services.case_study_update,
+            actor=member,
+            case_study=draft,
+            expected_version=version,
+            terms={"keyword": list(terms)},
+        )
+
+    merge = threading.Thread(
+        target=side, args=("merge", partial(keyword_merge, actor=moderator, keyword=a, into=b))
+    )
+    merge.start()
+    assert first_pass.wait(WAIT)
+    save(draft.version, a)()  # the first save, committed
+    second = threading.Thread(
+        target=side, args=("second save", save(draft.version + 1, a, b)), name="second save"
+    )
+    second.start()
+    assert second_save_holds.wait(WAIT)
+    go_merge.set()
+    time.sleep(PAUSE)  # the merge takes both keywords and meets the held draft
+    go_save.set()
+    merge.join(3 * WAIT)
+    second.join(3 * WAIT)
+
+    assert outcomes["merge"][0] == "ok", outcomes
+    assert outcomes["second save"][0] == "ok", outcomes
+    draft.refresh_from_db()
+    assert labels(draft) == {"disinformation"}
+    assert not Term.objects.filter(pk=a.pk).exists()
+
+
+def test_a_draft_made_through_the_api_with_a_keyword_being_merged_away(
+    org, member, moderator, monkeypatch
+):
+    """The API makes and fills a draft in one transaction, while the merge holds the keyword
+    and goes on to the change feed's lock: the API's transaction must not hold that lock while
+    it waits for the keyword."""
+    a, b = keyword("disinfo"), keyword("disinformation")
+    case(org, a)
+    held = threading.Event()
+    lock_keywords = keywords._keywords_locked
+
+    def locked_until_the_api_waits(*pks):
+        locked = lock_keywords(*pks)
+        held.set()
+        until = time.monotonic() + WAIT
+        while time.monotonic() < until and not someone_waits_for_a_lock():
+            time.sleep(0.02)
+        return locked
+
+    monkeypatch.setattr(keywords, "_keywords_locked", locked_until_the_api_waits)
+    api = bearer(org, write=True)
+
+    def create():
+        return api.post(
+            "/api/v1/cases/", {"title": "Forged letters", "keywords": ["disinfo"]}, format="json"
+        )
+
+    outcomes = run(
+        {
+            "merge": partial(keyword_merge, actor=moderator, keyword=a, into=b),
+            "create": after(held, create),
+        },
+        together=False,
+    )
+
+    assert outcomes["merge"][0] == "ok", outcomes
+    assert outcomes["create"][0] == "ok" and outcomes["create"][1].status_code == 201, outcomes
+    made = CaseStudy.objects.get(uuid=outcomes["create"][1].json()["uuid"])
+    assert labels(made) == {"disinfo"}  # made again: the merge had it first
+    assert not Term.objects.filter(pk=a.pk).exists()

@@ -382,3 +382,27 @@ def test_a_tag_correction_naming_a_keyword_merged_away_a_moment_before_lands(org
 
     assert labels(published) == {"disinfo"}
     assert not Term.objects.filter(pk=misspelt.pk).exists()
+
+
+def test_a_merge_that_keeps_finding_a_case_busy_is_refused_and_changes_nothing(
+    tagged, moderator, monkeypatch
+):
+    lock = keywords._locked_cases
+    attempts = []
+
+    def busy_the_second_time(term, *, again=False):
+        if again:
+            attempts.append(term.pk)
+            raise keywords._CasesBusy
+        return lock(term)
+
+    monkeypatch.setattr(keywords, "_locked_cases", busy_the_second_time)
+    monkeypatch.setattr(keywords.time, "sleep", lambda seconds: None)
+
+    with pytest.raises(KeywordRefused, match="being saved right now"):
+        keyword_merge(actor=moderator, keyword=tagged["misspelt"], into=tagged["right"])
+
+    assert len(attempts) == keywords.ATTEMPTS
+    assert Term.objects.filter(pk=tagged["misspelt"].pk).exists()
+    assert labels(tagged["published"]) == {"disinfo"}
+    assert not ModerationEvent.objects.filter(kind="tags").exists()
