@@ -4,9 +4,9 @@ AMBER+STRICT forbids), in the change feed's commit order.
 
 When an object was "added" is when its case's latest change-feed entry was written: the entry's
 ``seq`` is handed out under the feed's lock (``practices.sync.feed``), so entries commit in
-``seq`` order, and its ``created_at`` is taken under that lock, after the previous entry
-committed, so it grows with ``seq`` (as long as the web servers share one clock: servers
-whose clocks drift apart by more than a commit's duration could break it). ``added_after=T``
+``seq`` order, and its ``created_at`` is handed out with it, later than the previous entry's
+(``feed._next_seq``), so it grows strictly with ``seq`` whatever the servers' clocks say (a
+server whose clock is behind gives times a microsecond apart until it catches up). ``added_after=T``
 is therefore read as "from the first entry written after T on", a ``seq``: a poller that keeps
 the last ``date_added`` it saw and asks for what came after misses nothing, even when writers
 commit concurrently. A case that changes moves to the end (it is added again, as its new

@@ -35,10 +35,12 @@ not now (unpublished). Callers that pass no ``readable_collections`` receive cas
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from practices.cases.models import CaseStudy
 from practices.sync import outbox
@@ -47,15 +49,25 @@ from practices.sync.models import CaseChange, FeedCounter
 Status, TLP = CaseStudy.Status, CaseStudy.TLP
 
 
-def _next_seq() -> int:
+def _next_seq() -> tuple[int, datetime.datetime]:
+    """The next entry's number and time, under the counter's lock (held until commit).
+
+    The time is the clock's, or a microsecond after the last entry's when the clock has not
+    moved past it (a coarse clock, a clock set back, another server's): each entry is later
+    than every earlier one, so a time names one place in the feed (TAXII's ``added_after``,
+    ``practices.interop.selectors.seq_after``)."""
     # The row normally exists (data migration); tests that flush tables recreate it here.
     counter = FeedCounter.objects.select_for_update().filter(pk=1).first()
     if counter is None:
         FeedCounter.objects.bulk_create([FeedCounter(pk=1, value=0)], ignore_conflicts=True)
         counter = FeedCounter.objects.select_for_update().get(pk=1)
+    at = timezone.now()
+    if counter.last_at is not None and at <= counter.last_at:
+        at = counter.last_at + datetime.timedelta(microseconds=1)
     counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
+    counter.last_at = at
+    counter.save(update_fields=["value", "last_at"])
+    return counter.value, at
 
 
 def last_seq() -> int:
@@ -68,8 +80,10 @@ def change_record(case_study: CaseStudy, *, deleted: bool = False) -> CaseChange
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("change_record must run inside the transaction that made the change")
     published = case_study.status == Status.PUBLISHED and not deleted
+    seq, at = _next_seq()
     change = CaseChange.objects.create(
-        seq=_next_seq(),
+        seq=seq,
+        created_at=at,
         case_uuid=case_study.uuid,
         case_study=None if deleted else case_study,
         organisation_id=case_study.organisation_id,
@@ -96,8 +110,10 @@ def collection_change_record(collection, *, case_study: CaseStudy | None = None)
         raise RuntimeError(
             "collection_change_record must run inside the transaction that made the change"
         )
+    seq, at = _next_seq()
     return CaseChange.objects.create(
-        seq=_next_seq(),
+        seq=seq,
+        created_at=at,
         kind=CaseChange.Kind.COLLECTION,
         collection_uuid=collection.uuid,
         collection=collection,

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -17,6 +18,8 @@ class FeedCounter(models.Model):
     """The one row whose lock orders the change feed (see practices/sync/feed.py)."""
 
     value = models.BigIntegerField(default=0)
+    # The time of the last entry: the next one's is later, however the clock reads.
+    last_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.value)
@@ -70,7 +73,8 @@ class CaseChange(models.Model):
         help_text="Recipients of a published AMBER case.",
     )
     deleted = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Handed out with ``seq`` (``feed._next_seq``): later than every earlier entry's.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["seq"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import datetime
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -23,6 +24,7 @@ from practices.cases import services
 from practices.models import CaseChange, CaseStudy, Taxonomy, Term
 from practices.moderation import revisions
 from practices.moderation import transitions as moderation
+from practices.sync import feed
 from tests.factories import OrganisationFactory
 
 FEED_URL = "/api/v1/changes/"
@@ -585,3 +587,27 @@ def test_an_empty_poll_reads_only_the_feed_counter(consumer, world):
     assert [entry["case"]["title"] for entry in page(consumer, cursor)["results"]] == [
         "Written after"
     ]
+
+
+def test_each_entry_is_later_than_the_one_before_however_the_clock_reads(author, monkeypatch):
+    """A clock that stands still or goes back does not give two entries one time, nor an entry
+    a time before its predecessor's: a time names one place in the feed (TAXII added_after)."""
+    case = draft_case(author, title="Clockwork")
+    standing = case.changes.latest("seq").created_at + datetime.timedelta(hours=1)
+    earlier = standing - datetime.timedelta(seconds=5)
+    readings = iter([standing, standing, earlier, standing + datetime.timedelta(seconds=1)])
+    monkeypatch.setattr(feed, "timezone", SimpleNamespace(now=lambda: next(readings)))
+    entries = []
+    for _ in range(4):
+        with transaction.atomic():
+            entries.append(feed.change_record(case))
+
+    times = [entry.created_at for entry in entries]
+    microsecond = datetime.timedelta(microseconds=1)
+    assert times == [
+        standing,
+        standing + microsecond,
+        standing + 2 * microsecond,
+        standing + datetime.timedelta(seconds=1),
+    ]
+    assert [e.seq for e in sorted(entries, key=lambda e: e.created_at)] == [e.seq for e in entries]

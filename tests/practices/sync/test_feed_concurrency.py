@@ -84,15 +84,15 @@ def stalling_writes(monkeypatch) -> tuple[Journal, threading.local]:
     journal, local = Journal(), threading.local()
     take_number = feed._next_seq
 
-    def next_seq_then_maybe_stall() -> int:
-        seq = take_number()
+    def next_seq_then_maybe_stall():
+        seq, at = take_number()
         rng = getattr(local, "rng", None)
         if rng is not None and rng.random() < SLOW_SHARE:
             started = time.monotonic()
             time.sleep(rng.uniform(*STALL_SECONDS))
             with journal.lock:
                 journal.stalls.append((seq, started, time.monotonic()))
-        return seq
+        return seq, at
 
     monkeypatch.setattr(feed, "_next_seq", next_seq_then_maybe_stall)
     # The consumer polls far faster than any real one; the rate limit is not under test.
