@@ -35,7 +35,8 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -291,9 +292,12 @@ def _without_stopwords(query: Query) -> Query:
     """The query without the words PostgreSQL's English configuration ignores ("and", "the"),
     as ``websearch_to_tsquery`` would drop them: alone, such a word's tsquery is empty and
     matches nothing, which would make "Disasters and emergencies" find nothing. A phrase goes
-    only if every word of it is such a word. SQLite keeps every word in its index, so the
-    same words are dropped there from PostgreSQL's list (``stopwords``): a query finds the
-    same cases on both databases."""
+    only if every word of it is such a word.
+
+    SQLite keeps every word in its index, so the same words (PostgreSQL's list: ``stopwords``)
+    are dropped there too, and those that open or close a phrase are taken off it ("the harbour
+    fire" looks for "harbour fire", as PostgreSQL's phrase does). One inside a phrase stays on
+    SQLite, where it must be in the text as written: PostgreSQL only counts its place."""
     words = sorted({term.text for term in query.terms if not term.unspaced})
     if not words:
         return query
@@ -305,16 +309,33 @@ def _without_stopwords(query: Query) -> Query:
                 [words, CONFIG],
             )
             ignored = {row[0] for row in cursor.fetchall()}
-    else:
-        ignored = {
-            text
-            for text in words
-            if all(w in stopwords.ENGLISH for w in _WORD.findall(text.lower()))
-        }
-    if not ignored:
-        return query
+        return _dropping(query, ignored)
+    groups = []
+    for group in query.groups:
+        kept = [_phrase_trimmed(term) for term in group]
+        groups.append([term for term in kept if term is not None])
+    return Query([group for group in groups if group])
+
+
+def _dropping(query: Query, ignored: set[str]) -> Query:
     groups = [[t for t in group if t.unspaced or t.text not in ignored] for group in query.groups]
     return Query([group for group in groups if group])
+
+
+def _phrase_trimmed(term: Term) -> Term | None:
+    """On SQLite: the term without the ignored words it opens or closes with, or None when it
+    is nothing but those."""
+    if term.unspaced:
+        return term
+    words = _WORD.findall(term.text)
+    ignored = [word.lower() in stopwords.ENGLISH for word in words]
+    if all(ignored):
+        return None
+    if not ignored[0] and not ignored[-1]:
+        return term
+    first = ignored.index(False)
+    last = len(words) - ignored[::-1].index(False)
+    return replace(term, text=" ".join(words[first:last]))
 
 
 def search_matches(
@@ -698,6 +719,8 @@ def _matcher(query: Query) -> re.Pattern | None:
         for word in _WORD.findall(term.text):
             if term.unspaced:
                 patterns.append(re.escape(word))
+            elif word.lower() in stopwords.ENGLISH:
+                continue  # ignored by the search, so not what it found ("the", "about")
             else:
                 # Roughly what the stemmer keeps: "elections" and "electoral" share "elect".
                 stem = word[: max(4, len(word) - 3)] if len(word) > 4 else word
@@ -716,9 +739,7 @@ def case_snippet(case_study: CaseStudy, text: str) -> SafeString:
     matcher = _matcher(parse(text))
     if matcher is None:
         return mark_safe("")
-    for name in SNIPPET_FIELDS:
-        # Normalised as the query and the index are, or half-width katakana would not match.
-        value = " ".join(unicodedata.normalize("NFKC", getattr(case_study, name, "")).split())
+    for value in _snippet_texts(case_study):
         found = matcher.search(value)
         if not found:
             continue
@@ -730,6 +751,16 @@ def case_snippet(case_study: CaseStudy, text: str) -> SafeString:
         suffix = " …" if first + SNIPPET_WORDS < len(words) else ""
         return mark_safe(prefix + _marked(cut, matcher) + suffix)  # noqa: S308 (escaped)
     return mark_safe("")
+
+
+def _snippet_texts(case_study: CaseStudy) -> Iterator[str]:
+    """The narrative fields as written, then, for a match the query's normalised words find
+    only that way (half-width katakana, full-width letters), NFKC-normalised as the index is."""
+    texts = [" ".join(getattr(case_study, name, "").split()) for name in SNIPPET_FIELDS]
+    yield from texts
+    for value in texts:
+        if (normalised := unicodedata.normalize("NFKC", value)) != value:
+            yield normalised
 
 
 def _marked(text: str, matcher: re.Pattern) -> str:

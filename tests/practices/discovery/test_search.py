@@ -494,7 +494,26 @@ def test_words_the_search_ignores_are_ignored_on_both_databases(library, member)
     assert found(member, "claims about the elections") == ["Ballot rumours"]
     assert found(member, "letters of the ministry") == ["Forged letters"]
     assert found(member, "video OR the") == ["Harbour video"]
-    assert found(member, '"the harbour fire"') == ["Harbour video"]
+
+
+def test_a_phrase_opening_or_closing_with_ignored_words_is_looked_for_without_them(
+    library, outsider, moderator, member
+):
+    """PostgreSQL reads "the harbour fire" as "harbour" followed by "fire"; SQLite must not ask
+    for "the" before them."""
+    case = draft_case(outsider, title="Smoke warnings")
+    write(case, outsider, summary="Smoke from a harbour fire reached the old town.")
+    publish(case, author=outsider, moderator=moderator)
+
+    assert sorted(found(member, '"the harbour fire"')) == ["Harbour video", "Smoke warnings"]
+    assert sorted(found(member, '"harbour fire of"')) == ["Harbour video", "Smoke warnings"]
+    assert found(member, 'video -"the harbour"') == []
+
+
+def test_snippets_mark_what_the_search_looked_for_not_the_words_it_ignores(library, member):
+    snippet = case_snippet(library["Ballot rumours"], "claims about the elections")
+    assert "<mark>claims</mark>" in snippet and "<mark>elections</mark>" in snippet
+    assert "<mark>about</mark>" not in snippet and "<mark>the</mark>" not in snippet
 
 
 def test_a_query_of_ignored_words_only_is_no_query(library, member):
