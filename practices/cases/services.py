@@ -139,8 +139,9 @@ def terms_held(
     it; other saves holding the same keyword do not wait for each other. The terms the case
     (or the revision) already carries are not held: a merge has locked, or will wait for, the
     case row for those, and holding them too could close a circle with a merge that locks the
-    cases again after its terms. SQLite has one writer at a time, so a term read now stays
-    until this transaction's first write, which then holds the whole database.
+    cases again after its terms. SQLite has one writer at a time and no row locks: a merge
+    that commits between this read and this transaction's first write makes that write fail
+    ("database is locked"), so a deleted term is never linked there either.
 
     A keyword merged away before this is made again from its label, as if typed now: a form
     sent a moment later would make it anyway.
