@@ -76,10 +76,14 @@ def month_start(number: int) -> datetime:
     return datetime(number // 12, number % 12 + 1, 1, tzinfo=UTC)
 
 
+def histogram_key() -> str:
+    return f"practices:search:histogram:1:{database_address()}"
+
+
 def publication_histogram() -> dict[str, dict[int, int]]:
     """How many cases were published in each month, by TLP: shared by every reader, and
     rebuilt with the other shared aggregates (``practices.insights.warming``)."""
-    key = f"practices:search:histogram:1:{database_address()}"
+    key = histogram_key()
     found = aggregate_cached(key)
     if found is None:
         rows = (

@@ -11,7 +11,8 @@ import logging
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from practices.discovery import facets, refreshing, window
 from practices.discovery.facets import published_aggregate
@@ -64,6 +65,7 @@ def test_a_change_leaves_every_aggregate_built_for_its_number(
     assert _built(seq)
     with django_assert_num_queries(0):
         published_aggregate(seq)  # the facets', read by the browse page, matrix and insights
+        window.publication_histogram()  # the width of a search's window of newest months
     # Built for a visitor, they hold every TLP: each reader still counts only what it may read.
     for who in READERS:
         assert figures(readers[who]) == live_figures(readers[who], monkeypatch), who
@@ -155,8 +157,12 @@ def test_the_refresh_rebuilds_what_a_write_bypassing_the_services_changed(reader
     assert last_seq() == seq
     assert figures(member) != live_figures(member, monkeypatch)  # the cached counts are stale
 
+    cache.delete(window.histogram_key())
     assert warming.aggregates_refresh() is True
     assert last_seq() == seq and _built(seq)
+    with CaptureQueriesContext(connection) as read:
+        window.publication_histogram()
+    assert len(read) == 0  # rebuilt by the refresh too
     for who in READERS:
         assert figures(readers[who]) == live_figures(readers[who], monkeypatch), who
     published = CaseStudy.objects.published().count()
