@@ -26,10 +26,10 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import QuerySet
 
 from portal.cache import database_address
+from practices.discovery.refreshing import kept_for_others
 
 T = TypeVar("T")
 
@@ -58,6 +58,5 @@ def counted(name: str, cases: object, count: Callable[[], T], *, seq: int) -> T:
     found = cache.get(key)
     if found is None:
         found = count()
-        if not connection.in_atomic_block:
-            cache.set(key, found, COUNTED_TIMEOUT)
+        kept_for_others({key: found}, COUNTED_TIMEOUT)
     return found

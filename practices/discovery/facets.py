@@ -34,7 +34,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -45,7 +44,7 @@ from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.discovery.refreshing import aggregate_cached
+from practices.discovery.refreshing import aggregate_cached, kept_for_others
 from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import active_language, language_name, term_display_label
@@ -267,10 +266,7 @@ def published_aggregate(seq: int | None = None) -> dict[str, list[tuple]]:
                 .order_by()
             ),
         }
-        if not connection.in_atomic_block:
-            # Inside a transaction the counts may include its own uncommitted writes, under
-            # a feed number that a rollback would hand to another writer.
-            cache.set(key, aggregate, AGGREGATE_TIMEOUT)
+        kept_for_others({key: aggregate}, AGGREGATE_TIMEOUT)
     return aggregate
 
 

@@ -65,6 +65,7 @@ from practices.cases.models import CaseStudy
 from practices.discovery import stopwords
 from practices.discovery.models import CaseSearchDocument, SearchWord
 from practices.discovery.query import Query, Term, parse
+from practices.discovery.refreshing import kept_for_others
 from practices.discovery.window import document_month, month_start, published_only, window_start
 from practices.sync.feed import last_seq
 from practices.vocabularies.models import Term as VocabularyTerm
@@ -384,10 +385,7 @@ def search_matches(
         )
         if not cached[0] and (corrected := typo_search(queryset, text, reader=reader)) is not None:
             cached = _relevance_order(corrected, window=window)
-        if not connection.in_atomic_block:
-            # Inside a transaction the search may see its own uncommitted writes, under a
-            # feed number that a rollback would hand to another writer.
-            cache.set(key, cached, MATCHES_TIMEOUT)
+        kept_for_others({key: cached}, MATCHES_TIMEOUT)
     ids, cut = cached
     return _kept(queryset, ids, cut=cut, fresh=fresh)
 

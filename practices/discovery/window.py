@@ -33,8 +33,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.functions import TruncMonth
@@ -43,7 +41,7 @@ from django.db.models.sql.where import AND, WhereNode
 
 from portal.cache import database_address
 from practices.cases.models import CaseStudy
-from practices.discovery.refreshing import aggregate_cached
+from practices.discovery.refreshing import aggregate_cached, kept_for_others
 
 COMMON = 15  # a search matching one in fifteen of the cases its reader sees fills the window
 WORTH_AT_MOST = 0.5  # of the published cases
@@ -97,8 +95,7 @@ def publication_histogram() -> dict[str, dict[int, int]]:
         found = {}
         for tlp, month, count in rows:  # one row per TLP and month
             found.setdefault(tlp, {})[month_number(month)] = count
-        if not connection.in_atomic_block:  # its own uncommitted writes are not for others
-            cache.set(key, found, HISTOGRAM_TIMEOUT)
+        kept_for_others({key: found}, HISTOGRAM_TIMEOUT)
     return found
 
 

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import QuerySet
 
 from portal.cache import database_address
@@ -38,7 +37,7 @@ from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
 from practices.discovery.facets import Split, reader_split
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.discovery.refreshing import REFRESHING, aggregate_cached
+from practices.discovery.refreshing import REFRESHING, aggregate_cached, kept_for_others
 
 # Every write through the services moves the feed number, so this only bounds how long a write
 # that bypasses them (a bulk SQL load, a restored backup) or a renamed term goes unseen.
@@ -59,8 +58,7 @@ def _key(name: str, seq: int) -> str:
 
 
 def _store(values: dict[str, Rows]) -> None:
-    if not connection.in_atomic_block:
-        cache.set_many(values, AGGREGATE_TIMEOUT)
+    kept_for_others(values, AGGREGATE_TIMEOUT)
 
 
 def shared_rows(name: str, build: Build, seq: int) -> Rows:

@@ -44,13 +44,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Case, Count, FloatField, Sum, Value, When
 
 from portal.cache import database_address
 from practices.cases.models import CaseStudy
-from practices.discovery.refreshing import aggregate_cached
+from practices.discovery.refreshing import aggregate_cached, kept_for_others
 from practices.discovery.search import case_words_rank
 from practices.sync.feed import last_seq
 
@@ -91,10 +89,7 @@ def document_counts() -> dict[str, dict]:
         )
         for tlp, term_id, n in rows:
             counts["terms"].setdefault(tlp, {})[term_id] = n
-        if not connection.in_atomic_block:
-            # Inside a transaction the counts may include its own uncommitted writes, under
-            # a feed number that a rollback would hand to another writer.
-            cache.set(key, counts, AGGREGATE_TIMEOUT)
+        kept_for_others({key: counts}, AGGREGATE_TIMEOUT)
     return counts
 
 

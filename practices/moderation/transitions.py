@@ -434,11 +434,10 @@ def case_study_retag(
     require_moderator_for(actor, case_study)
     if case_study.status not in (Status.SUBMITTED, Status.PUBLISHED):
         raise TransitionRefused("Tags can be corrected on submitted and published cases only.")
+    carried = list(case_study.terms.select_related("taxonomy"))
     # After the case row, as every save of tags does.
-    terms = terms_held(terms, linked=case_study.terms.values_list("pk", flat=True))
-    before = sorted(
-        f"{t.taxonomy.slug}:{t.code}" for t in case_study.terms.select_related("taxonomy")
-    )
+    terms = terms_held(terms, linked=[t.pk for t in carried])
+    before = sorted(f"{t.taxonomy.slug}:{t.code}" for t in carried)
     through = CaseStudy.terms.through
     keep = [t.pk for chosen in terms.values() for t in chosen]
     through.objects.filter(
