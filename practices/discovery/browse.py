@@ -55,8 +55,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def matched(self) -> list[int] | None:
         """The ids of the whole list in order, when they cost at most one query: none for a
-        text search read in this request and not narrowed or reordered since (``search._kept``),
-        one for any list of a search (``bounded``)."""
+        text search (narrowed or not: ``CaseStudyFilterSet.filtered``) read in this request
+        and not reordered since (``search.kept_matches``), one for any list of a search
+        (``bounded``)."""
         known = getattr(self.object_list, "matched", None)
         if known is None and self.bounded and isinstance(self.object_list, QuerySet):
             known = list(self.object_list.values_list("pk", flat=True))

@@ -368,7 +368,7 @@ def search_matches(
     try:
         sql, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # visible_to gave nothing: nothing to search
-        return _kept(queryset.none(), [], cut=False)
+        return kept_matches(queryset.none(), [], cut=False)
     whole = sorted(CaseStudy.objects.tlps_published_to(reader) if reader is not None else [])
     where = database_address()
     digest = hashlib.sha256(repr((where, sql, params, text, whole)).encode()).hexdigest()
@@ -387,7 +387,7 @@ def search_matches(
             cached = _relevance_order(corrected, window=window)
         kept_for_others({key: cached}, MATCHES_TIMEOUT)
     ids, cut = cached
-    return _kept(queryset, ids, cut=cut, fresh=fresh)
+    return kept_matches(queryset, ids, cut=cut, fresh=fresh)
 
 
 def _relevance_order(
@@ -514,18 +514,22 @@ class _MinusPosition(Func):
         return f"-(%s::jsonb ->> {column}::text)::integer", [positions, *params]
 
 
-def _kept(
+def kept_matches(
     queryset: QuerySet[CaseStudy], ids: list[int], *, cut: bool, fresh: bool = False
 ) -> QuerySet[CaseStudy]:
+    """The cases of ``queryset`` among ``ids``, in the order of ``ids`` (a search's relevance),
+    which ``.ranked`` keeps; ``fresh`` when this request has just read them from ``queryset``
+    itself (see ``.matched``)."""
     kept = _ordered(
         queryset.filter(pk__any=ids).annotate(search_rank=_MinusPosition(ids)), ranked=True
     )
     kept.cut = cut  # older matches were left out (the page says so)
+    kept.ranked = ids
     # The matches in order, when this request read them from ``queryset`` itself: then they
     # are this queryset's rows in its order, and a page of them or their number needs no
     # query (``browse.CappedPaginator``). Not for ids from the cache: a write that bypassed
     # the services (and so took no feed number) may have hidden one of them since. Like
-    # ``cut``, the attribute stays on this queryset only: narrowing or reordering it makes a
+    # ``cut``, the attributes stay on this queryset only: narrowing or reordering it makes a
     # new one, which is counted and paged by the database again.
     kept.matched = ids if fresh else None
     return kept

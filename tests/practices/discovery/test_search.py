@@ -464,6 +464,40 @@ def test_a_search_read_in_this_request_is_paged_and_counted_without_reading_it_a
         assert _pages(once) == _pages(asked)
 
 
+def test_a_search_narrowed_by_a_filter_is_read_once_as_ids_in_the_search_order(library, member):
+    import datetime
+
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from practices.discovery.browse import CappedPaginator
+    from practices.discovery.filters import CaseStudyFilterSet
+
+    in_2024 = ["Ballot rumours", "Forged letters", "Harbour video"]
+    CaseStudy.objects.filter(title__in=in_2024).update(incident_start=datetime.date(2024, 3, 1))
+    data = QueryDict("q=harbour+OR+elections+OR+forged+OR+seoul&year=2024")
+    filterset = CaseStudyFilterSet.for_reader(data, actor=member)
+    searched = [c.title for c in filterset.searched]
+    assert set(in_2024) < set(searched)  # and a case of another year
+    # A case hidden from the member after the search read its matches (a write bypassing the
+    # services) is left out: the narrowing reads the ids through the member's queryset.
+    CaseStudy.objects.filter(title="Forged letters").update(tlp=CaseStudy.TLP.AMBER)
+    listed = filterset.filtered()
+    expected = [title for title in searched if title in {"Ballot rumours", "Harbour video"}]
+    assert [c.title for c in listed] == expected  # the search's order, narrowed
+    assert listed.matched == [c.pk for c in listed]
+    with CaptureQueriesContext(connection) as counting:
+        paginator = CappedPaginator(listed, 1, bounded=True)
+        assert paginator.count == 2
+    assert len(counting) == 0  # counted from the ids read once
+    assert [c.title for n in (1, 2) for c in paginator.page(n)] == expected
+    # The facets count the same list: the year 2024 holds what the list holds.
+    from practices.discovery.facets import case_facets
+
+    year = next(f for f in case_facets(filterset) if f.family == "year")
+    assert {v.value: v.count for v in year.values}["2024"] == 2
+
+
 # Outside a test transaction: inside one, search_matches does not cache.
 @pytest.mark.django_db(transaction=True)
 def test_matches_from_the_cache_are_paged_and_counted_by_the_database(library, member):
