@@ -315,7 +315,7 @@ def index_missing() -> None:
 
     The same texts as ``search._texts`` (heading: title and each term's label, code and
     taxonomy name; body; detail; not NFKC-normalised, which the bench's words never change),
-    the same publication month (``window.document_month``) and the same weighted vector as
+    the same TLP and publication month (``window.document_month``) and the same weighted vector as
     ``search._postgres_vectors``;
     ``manage.py search_index_rebuild --missing`` does the same case by case, slower.
     """
@@ -333,8 +333,8 @@ def index_missing() -> None:
             batch = ids[start : start + 10_000]
             cursor.execute(
                 f"""
-                INSERT INTO {table} (case_study_id, published_month, heading, body, detail)
-                SELECT c.id,
+                INSERT INTO {table} (case_study_id, tlp, published_month, heading, body, detail)
+                SELECT c.id, c.tlp,
                        COALESCE(
                            (extract(year FROM c.published_at AT TIME ZONE 'UTC') * 12
                             + extract(month FROM c.published_at AT TIME ZONE 'UTC') - 1)::integer,

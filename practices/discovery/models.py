@@ -36,6 +36,10 @@ class CaseSearchDocument(models.Model):
     # On PostgreSQL the vector's GIN index holds it too (btree_gin), so that a common search
     # can read only its matches of the newest months (``practices.discovery.window``).
     published_month = models.PositiveIntegerField(null=True, editable=False)
+    # The case's TLP, in the same GIN index: a visitor, who may read only CLEAR cases, has a
+    # search that gathers every match read only the CLEAR ones from the index
+    # (``search._relevance_order``). It only narrows: the case's own TLP is still checked.
+    tlp = models.CharField(max_length=20, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"search document of case {self.case_study_id}"

@@ -132,7 +132,9 @@ def search_index_update(case_ids: Iterable[int]) -> int:
     )
     CaseSearchDocument.objects.filter(case_study_id__in=ids).delete()
     CaseSearchDocument.objects.bulk_create(
-        CaseSearchDocument(case_study=case, published_month=document_month(case), **_texts(case))
+        CaseSearchDocument(
+            case_study=case, published_month=document_month(case), tlp=case.tlp, **_texts(case)
+        )
         for case in cases
     )
     if connection.vendor == "postgresql":
@@ -377,34 +379,52 @@ def search_matches(
     cached = cache.get(key)
     fresh = cached is None
     if fresh:
-        window = None
+        window, tlps = None, None
         if connection.vendor == "postgresql" and published_only(queryset):
             window = window_start(reader, bound=NEWEST_MATCHES)
+            tlps = _only_tlps(reader)
         cached = _relevance_order(
-            case_search(queryset, text, reader=reader, typos=False), window=window
+            case_search(queryset, text, reader=reader, typos=False), window=window, tlps=tlps
         )
         if not cached[0] and (corrected := typo_search(queryset, text, reader=reader)) is not None:
-            cached = _relevance_order(corrected, window=window)
+            cached = _relevance_order(corrected, window=window, tlps=tlps)
         kept_for_others({key: cached}, MATCHES_TIMEOUT)
     ids, cut = cached
     return kept_matches(queryset, ids, cut=cut, fresh=fresh)
 
 
+def _only_tlps(reader) -> list[str] | None:
+    """The TLPs of every case a visitor may read (CLEAR); None for a signed-in reader, who
+    also reads their organisation's and their recipient cases, whatever their TLP."""
+    if reader is None or reader.is_authenticated:
+        return None
+    return sorted(CaseStudy.objects.tlps_published_to(reader))
+
+
 def _relevance_order(
-    found: QuerySet[CaseStudy], *, window: int | None = None
+    found: QuerySet[CaseStudy], *, window: int | None = None, tlps: list[str] | None = None
 ) -> tuple[list[int], bool]:
     """The ids of the newest ``NEWEST_MATCHES`` matches by relevance, then recency (published
     first, latest first, as ``_ordered``), and whether older matches were left out.
 
-    With a ``window`` (a month: ``practices.discovery.window``), a search that PostgreSQL
-    would run by gathering all its matches reads those published from that month on first."""
+    A search that PostgreSQL would run by gathering all its matches from the GIN index reads
+    there only those published from ``window`` on first (a month:
+    ``practices.discovery.window``), and only those of its documents whose TLP is one of
+    ``tlps`` (the only TLPs the reader may read: ``_only_tlps``). The TLP narrows what the
+    index hands over (a visitor's "deepfake minister": 6 500 of 25 000 matches, 37 ms
+    instead of 60 at 100 000 cases); the case's own TLP is still checked, so the rows are the
+    same. Neither is asked of a walk newest first, which stops at the bound: there PostgreSQL
+    would rather gather, cannot know that the newest cases are within them (see
+    ``_gathers_every_match``)."""
     if "search_rank" not in found.query.annotations:
         # No word left to search for ("!!!", "-x", "the"): the newest cases, bounded like any
         # search, since the request still counts as a search.
         found = found.annotate(search_rank=Value(0.0, output_field=FloatField()))
     whole = _newest_sql(found)
-    if window is not None and whole is not None and _gathers_every_match(whole):
-        rows = _newest_by_window(found, window)
+    if (window is not None or tlps) and whole is not None and _gathers_every_match(whole):
+        if tlps:
+            found = found.filter(search_document__tlp__in=tlps)
+        rows = _newest_by_window(found, window) if window is not None else _rows(_newest_sql(found))
     else:
         rows = _rows(whole)
     cut = len(rows) > NEWEST_MATCHES

@@ -176,3 +176,82 @@ def test_a_search_uses_the_window_and_still_finds_the_newest(
         whole = search.search_matches(listed, "drone report", reader=moderator)
     assert not any("published_month" in q["sql"] for q in queries.captured_queries)
     assert [c.pk for c in kept] == [c.pk for c in whole]  # in the same order
+
+
+# --- A visitor's search reads only the CLEAR documents from the index ------------------------
+
+
+def test_a_document_holds_its_cases_tlp_through_edits_and_revisions(outsider, moderator):
+    from practices.cases import services
+    from tests.practices.sync.test_feed import revise
+
+    def tlp_of(case):
+        return CaseSearchDocument.objects.get(case_study=case).tlp
+
+    draft = draft_case(outsider, title="Drone draft", tlp=CaseStudy.TLP.CLEAR)
+    assert tlp_of(draft) == CaseStudy.TLP.CLEAR
+    draft = services.case_study_update(
+        actor=outsider,
+        case_study=draft,
+        expected_version=draft.version,
+        fields={"tlp": CaseStudy.TLP.GREEN},
+    )
+    assert tlp_of(draft) == CaseStudy.TLP.GREEN
+    case = published_case(outsider, moderator, title="Drone report", tlp=CaseStudy.TLP.GREEN)
+    revise(case, author=outsider, moderator=moderator, fields={"tlp": CaseStudy.TLP.CLEAR})
+    case.refresh_from_db()
+    assert case.tlp == tlp_of(case) == CaseStudy.TLP.CLEAR
+
+
+def test_only_a_visitor_has_their_search_narrowed_to_tlps(member, moderator):
+    assert search._only_tlps(AnonymousUser()) == [CaseStudy.TLP.CLEAR]
+    # Signed in, a reader also reads their organisation's and their recipient cases.
+    assert search._only_tlps(member) is None
+    assert search._only_tlps(moderator) is None
+
+
+@pytest.mark.postgres
+def test_a_visitors_search_read_from_the_clear_documents_finds_what_the_whole_walk_finds(
+    year_of_drones, undated, monkeypatch
+):
+    # Whatever the planner would choose on so small a table, read through the narrowing.
+    monkeypatch.setattr(search, "_gathers_every_match", lambda query: True)
+    visitor = AnonymousUser()
+    found = case_search(selectors.case_study_list(actor=visitor), "drone", reader=visitor)
+    for bound in (1, 3, 20):
+        monkeypatch.setattr(search, "NEWEST_MATCHES", bound)
+        whole = search._relevance_order(found)
+        assert whole[0]
+        with CaptureQueriesContext(connection) as queries:
+            assert search._relevance_order(found, tlps=[CaseStudy.TLP.CLEAR]) == whole
+        assert any(
+            '"practices_casesearchdocument"."tlp" IN' in q["sql"] for q in queries.captured_queries
+        )
+    # Through search_matches, as the browse page asks.
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 2000)
+    with CaptureQueriesContext(connection) as queries:
+        kept = search.search_matches(
+            selectors.case_study_list(actor=visitor), "drone report", reader=visitor
+        )
+    assert any(
+        '"practices_casesearchdocument"."tlp" IN' in q["sql"] for q in queries.captured_queries
+    )
+    clear = CaseStudy.objects.filter(pk__in=year_of_drones, tlp=CaseStudy.TLP.CLEAR)
+    assert sorted(c.pk for c in kept) == sorted(clear.values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+def test_a_document_whose_tlp_is_stale_never_shows_a_case_the_visitor_may_not_read(
+    year_of_drones, monkeypatch
+):
+    """The narrowing is only ever a second condition: a document that says CLEAR (a write
+    that bypassed the index) does not make a GREEN case visible."""
+    monkeypatch.setattr(search, "_gathers_every_match", lambda query: True)
+    CaseSearchDocument.objects.filter(case_study_id__in=year_of_drones).update(
+        tlp=CaseStudy.TLP.CLEAR
+    )
+    visitor = AnonymousUser()
+    kept = search.search_matches(
+        selectors.case_study_list(actor=visitor), "drone report", reader=visitor
+    )
+    assert kept and {c.tlp for c in kept} == {CaseStudy.TLP.CLEAR}
