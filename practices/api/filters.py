@@ -9,7 +9,7 @@ from django_filters.fields import IsoDateTimeField
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
-from practices.discovery.selection import Selection
+from practices.discovery.selection import Selection, tags_parse
 from practices.vocabularies.labels import iso639_1_codes
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
@@ -47,8 +47,12 @@ class Rfc3339Filter(django_filters.IsoDateTimeFilter):
 class CaseStudyApiFilterSet(django_filters.FilterSet):
     """Filters for /api/v1/cases/; each one is backed by an index."""
 
-    tag = django_filters.CharFilter(
-        method="filter_tags", label='Terms as "taxonomy:code", comma-separated; all must match'
+    tag = django_filters.MultipleChoiceFilter(
+        method="filter_tags",
+        label=(
+            'Terms as "taxonomy:code", repeatable or comma-separated: any of one taxonomy, '
+            "and one of each taxonomy named (as on the browse page and in the facet counts)"
+        ),
     )
     taxonomy = django_filters.CharFilter(method="filter_taxonomy", label="Has any term of")
     tlp = django_filters.MultipleChoiceFilter(
@@ -64,10 +68,20 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CaseStudy
-        fields = ["tag", "taxonomy", "tlp", "region", "country", "status", "updated_after"]
+        # In the order they apply: the words first, as on the browse page, so that a search
+        # keeps its newest matches and every other filter narrows within them (the list then
+        # holds what /api/v1/cases/facets/ counts for the same query).
+        fields = ["q", "tag", "taxonomy", "tlp", "region", "country", "status", "updated_after"]
 
-    def filter_tags(self, queryset, name, value):
-        return queryset.tagged_with_all([v.strip() for v in value.split(",") if v.strip()])
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any term may be asked for (as on the browse page); unknown ones simply match nothing.
+        tags = self.data.getlist("tag") if hasattr(self.data, "getlist") else []
+        self.filters["tag"].extra["choices"] = [(t, t) for t in tags]
+
+    # ``value`` is the list of the values given; its hint is what the schema says of each.
+    def filter_tags(self, queryset, name, value: str):
+        return Selection(tags=tags_parse(value)).narrow(queryset)
 
     def filter_taxonomy(self, queryset, name, value):
         return queryset.tagged(value)
@@ -104,6 +118,16 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         choices=[(code, code) for code in sorted(iso639_1_codes())],
         label="Language the case is written in, ISO 639-1 (repeatable: any of them)",
     )
+
+    period_from = django_filters.DateFilter(
+        method="filter_period", label="Incident active on or after (YYYY-MM-DD)"
+    )
+    period_to = django_filters.DateFilter(
+        method="filter_period", label="Incident active on or before (YYYY-MM-DD)"
+    )
+
+    def filter_period(self, queryset, name, value):
+        return Selection(**{name: value}).narrow(queryset)
 
     def filter_text(self, queryset, name, value):
         return Selection(text=value).search(queryset, reader=self.request.user)

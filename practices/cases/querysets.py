@@ -154,13 +154,5 @@ class CaseStudyQuerySet(models.QuerySet):
             through = through.filter(term__code=code)
         return self.filter(Exists(through))
 
-    def tagged_with_all(self, tags: list[str]) -> CaseStudyQuerySet:
-        """Cases carrying every one of the "taxonomy:code" tags."""
-        queryset = self
-        for tag in tags:
-            slug, _, code = tag.partition(":")
-            queryset = queryset.tagged(slug, code)
-        return queryset
-
     def published(self) -> CaseStudyQuerySet:
         return self.filter(status=self.model.Status.PUBLISHED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -623,6 +624,51 @@ def test_the_api_list_takes_the_same_words_and_facets(world, org):
     counts = api_counts(client, "q=elections&year=2024")
     assert counts[("effectiveness", "effective")] == 2
     assert client.get("/api/v1/cases/", {"year": "soon"}).status_code == 400
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_api_list_holds_what_the_facet_counts_count_for_the_same_query(
+    world, org, recipient, query
+):
+    # Several values of one taxonomy mean any of them in both (repeated or comma-separated),
+    # and the period narrows both.
+    for organisation in (org, recipient.organisation):
+        client = bearer(organisation)
+        counted = client.get("/api/v1/cases/facets/?" + query).json()["count"]
+        listed = client.get("/api/v1/cases/?status=published&" + query).json()["results"]
+        assert len(listed) == counted, (organisation, query)
+        pairs = [pair.split("=") for pair in query.split("&") if pair]
+        tags = ",".join(value for name, value in pairs if name == "tag")  # tag=a,b: the same
+        commas = [(name, value) for name, value in pairs if name != "tag"] + [("tag", tags)]
+        again = client.get("/api/v1/cases/?status=published&" + urlencode(commas))
+        again = again.json()["results"]
+        assert [case["uuid"] for case in again] == [case["uuid"] for case in listed]
+
+
+def test_the_api_list_searches_before_it_filters_as_the_facet_counts_do(world, org, monkeypatch):
+    """A search keeps its newest matches and the other filters narrow within them, in the
+    list as in the counts: with room for one match, the newest "elections" case is kept, and
+    a tag only an older match carries leaves nothing (not that older match)."""
+    from practices.discovery import search
+
+    client = bearer(org)
+    query = {"q": "elections", "status": "published"}
+    matches = [
+        CaseStudy.objects.get(uuid=case["uuid"])
+        for case in client.get("/api/v1/cases/", query).json()["results"]
+    ]
+    newest = max(matches, key=lambda case: (case.published_at, case.pk))
+    older = {f"{t.taxonomy.slug}:{t.code}" for m in matches if m != newest for t in m.terms.all()}
+    only_older = sorted(older - {f"{t.taxonomy.slug}:{t.code}" for t in newest.terms.all()})
+    assert only_older  # the world holds such a tag
+
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 1)
+    query["tag"] = only_older[0]
+    assert client.get("/api/v1/cases/facets/", query).json()["count"] == 0
+    assert client.get("/api/v1/cases/", query).json()["results"] == []
+    query["tag"] = next(f"{t.taxonomy.slug}:{t.code}" for t in newest.terms.all())
+    assert client.get("/api/v1/cases/facets/", query).json()["count"] == 1
+    assert len(client.get("/api/v1/cases/", query).json()["results"]) == 1
 
 
 def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
