@@ -37,6 +37,7 @@ from outbox.services import email_queue
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.models import SavedSearch
+from practices.discovery.window import publication_histogram
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +200,10 @@ def saved_search_alerts_run(
         .values_list("owner_id", flat=True)
         .distinct()[:batch]
     )
+    # Built (and kept) here, outside the people's transactions: inside one nothing is kept for
+    # others, and each saved search's window would rebuild it (``window.window_start``).
+    if owner_ids:
+        publication_histogram()
     sent = 0
     for person in User.objects.filter(pk__in=owner_ids).select_related("organisation"):
         sent += saved_search_alert_person(person=person, frequency=frequency, until=until)

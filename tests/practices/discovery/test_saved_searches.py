@@ -233,6 +233,33 @@ def test_one_mail_per_person_per_run_covers_all_their_searches(member, outsider,
     assert "Everything" in mail.body and "Green only" in mail.body
 
 
+# Outside a test transaction: inside one, nothing is kept in the cache for others.
+@pytest.mark.django_db(transaction=True)
+def test_a_run_builds_the_publication_histogram_once_for_every_search(member, moderator, outsider):
+    # Each person's searches run in their own transaction, where nothing is kept for others:
+    # the width of a search's window is built before, once for the run.
+    from django.core.cache import cache
+
+    from practices.discovery import window
+
+    saved(member, query="q=harbour")
+    saved(moderator, query="q=harbour")
+    published_case(outsider, moderator, title="Harbour fire")
+    cache.clear()
+    built = []
+    keep = window.kept_for_others
+    with pytest.MonkeyPatch.context() as patch:
+
+        def kept(values, timeout):  # called each time the histogram is built
+            built.extend(key for key in values if key == window.histogram_key())
+            keep(values, timeout)
+
+        patch.setattr(window, "kept_for_others", kept)
+        run("daily")
+    assert len(built) == 1
+    assert cache.get(window.histogram_key()) is not None
+
+
 def test_nothing_is_sent_when_nothing_is_new(member, outsider, moderator):
     published_case(outsider, moderator, title="Old case")
     saved(member, query="")
