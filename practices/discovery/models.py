@@ -39,7 +39,8 @@ class CaseSearchDocument(models.Model):
     # The case's TLP, in the same GIN index: a visitor, who may read only CLEAR cases, has a
     # search that gathers every match read only the CLEAR ones from the index
     # (``search._relevance_order``). It only narrows: the case's own TLP is still checked.
-    tlp = models.CharField(max_length=20, blank=True, editable=False)
+    # Empty when unknown (a document written by a version before migration 0023).
+    tlp = models.CharField(max_length=20, blank=True, db_default="", editable=False)
 
     def __str__(self) -> str:
         return f"search document of case {self.case_study_id}"

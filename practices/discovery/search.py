@@ -413,7 +413,9 @@ def _relevance_order(
     ``tlps`` (the only TLPs the reader may read: ``_only_tlps``). The TLP narrows what the
     index hands over (a visitor's "deepfake minister": 6 500 of 25 000 matches, 37 ms
     instead of 60 at 100 000 cases); the case's own TLP is still checked, so the rows are the
-    same. Neither is asked of a walk newest first, which stops at the bound: there PostgreSQL
+    same as long as documents follow their cases' TLP, which every write through the services
+    does (a write that bypasses them needs ``search_index_rebuild``, as for the words).
+    Neither is asked of a walk newest first, which stops at the bound: there PostgreSQL
     would rather gather, cannot know that the newest cases are within them (see
     ``_gathers_every_match``)."""
     if "search_rank" not in found.query.annotations:
@@ -423,7 +425,8 @@ def _relevance_order(
     whole = _newest_sql(found)
     if (window is not None or tlps) and whole is not None and _gathers_every_match(whole):
         if tlps:
-            found = found.filter(search_document__tlp__in=tlps)
+            # And the documents whose TLP is unknown: written by a version before it was kept.
+            found = found.filter(search_document__tlp__in=[*tlps, ""])
         rows = _newest_by_window(found, window) if window is not None else _rows(_newest_sql(found))
     else:
         rows = _rows(whole)

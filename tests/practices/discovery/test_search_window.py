@@ -255,3 +255,25 @@ def test_a_document_whose_tlp_is_stale_never_shows_a_case_the_visitor_may_not_re
         selectors.case_study_list(actor=visitor), "drone report", reader=visitor
     )
     assert kept and {c.tlp for c in kept} == {CaseStudy.TLP.CLEAR}
+
+
+@pytest.mark.postgres
+def test_a_visitor_still_finds_a_case_whose_document_has_no_tlp_yet(year_of_drones, monkeypatch):
+    """Documents written by the version before migration 0023 (during a rolling upgrade) hold
+    no TLP: a visitor's narrowed search reads them too."""
+    monkeypatch.setattr(search, "_gathers_every_match", lambda query: True)
+    clear = list(
+        CaseStudy.objects.filter(pk__in=year_of_drones, tlp=CaseStudy.TLP.CLEAR).values_list(
+            "pk", flat=True
+        )
+    )
+    CaseSearchDocument.objects.filter(case_study_id=clear[0]).update(tlp="")
+    visitor = AnonymousUser()
+    with CaptureQueriesContext(connection) as queries:
+        kept = search.search_matches(
+            selectors.case_study_list(actor=visitor), "drone report", reader=visitor
+        )
+    assert any(
+        '"practices_casesearchdocument"."tlp" IN' in q["sql"] for q in queries.captured_queries
+    )
+    assert sorted(c.pk for c in kept) == sorted(clear)
