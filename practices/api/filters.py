@@ -9,6 +9,7 @@ from django_filters.fields import IsoDateTimeField
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
+from practices.discovery.filters import tags_checked
 from practices.discovery.selection import Selection, tags_parse
 from practices.vocabularies.labels import iso639_1_codes
 
@@ -53,14 +54,17 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
             'Terms as "taxonomy:code", repeatable or comma-separated: any of one taxonomy, '
             "and one of each taxonomy named (as on the browse page and in the facet counts)"
         ),
+        validators=[tags_checked],
     )
+    # Read as tag=region:… and tag=country:… (see filter_queryset), as the browse page does.
+    region = django_filters.CharFilter(label="A region's code, as tag=region:…")
+    country = django_filters.CharFilter(label="A country's ISO code, as tag=country:…")
     taxonomy = django_filters.CharFilter(method="filter_taxonomy", label="Has any term of")
     tlp = django_filters.MultipleChoiceFilter(
         choices=[c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED]
     )
-    region = django_filters.CharFilter(method="filter_region")
-    country = django_filters.CharFilter(method="filter_country")
     status = django_filters.MultipleChoiceFilter(
+        method="filter_status",
         choices=CaseStudy.Status.choices,
         help_text="Other organisations' cases are always published; drafts etc. are your own.",
     )
@@ -68,10 +72,11 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CaseStudy
-        # In the order they apply: the words first, as on the browse page, so that a search
-        # keeps its newest matches and every other filter narrows within them (the list then
-        # holds what /api/v1/cases/facets/ counts for the same query).
-        fields = ["q", "tag", "taxonomy", "tlp", "region", "country", "status", "updated_after"]
+        # In the order they apply. Which cases (status) and since when (updated_after) first;
+        # then the words, so that a search keeps its newest matches of those; then every other
+        # filter narrows within them, as on the browse page (for the same query, the published
+        # cases of this list are what /api/v1/cases/facets/ counts).
+        fields = ["status", "updated_after", "q", "tag", "region", "country", "taxonomy", "tlp"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,18 +84,32 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         tags = self.data.getlist("tag") if hasattr(self.data, "getlist") else []
         self.filters["tag"].extra["choices"] = [(t, t) for t in tags]
 
-    # ``value`` is the list of the values given; its hint is what the schema says of each.
-    def filter_tags(self, queryset, name, value: str):
+    def filter_queryset(self, queryset):
+        cleaned = self.form.cleaned_data
+        tags = list(cleaned.get("tag") or [])
+        if cleaned.get("region"):
+            tags.append(f"region:{cleaned['region']}")
+        if cleaned.get("country"):
+            tags.append(f"country:{cleaned['country'].upper()}")
+        for name, value in cleaned.items():
+            if name == "tag":  # with region and country: any of one taxonomy's values
+                queryset = self.filters["tag"].filter(queryset, tags)
+            elif name not in ("region", "country"):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def filter_tags(self, queryset, name, value: list[str]):
         return Selection(tags=tags_parse(value)).narrow(queryset)
+
+    def filter_status(self, queryset, name, value):
+        # One status by equality: a list of published cases alone is then known as such
+        # (``discovery.window.published_only``), and its search may read its newest months.
+        if len(value) == 1:
+            return queryset.filter(status=value[0])
+        return queryset.filter(status__in=value)
 
     def filter_taxonomy(self, queryset, name, value):
         return queryset.tagged(value)
-
-    def filter_region(self, queryset, name, value):
-        return queryset.tagged("region", value)
-
-    def filter_country(self, queryset, name, value):
-        return queryset.tagged("country", value.upper())
 
     # The browse page's words and facets (practices.discovery), so that this list agrees with
     # the counts of /api/v1/cases/facets/. Declared filters need no entry in Meta.fields.

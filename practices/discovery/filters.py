@@ -21,6 +21,7 @@ from practices.discovery.selection import (
     SORTS,
     TLPS,
     Selection,
+    tags_malformed,
 )
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import iso639_1_codes, language_name
@@ -42,6 +43,20 @@ def _year_refusal() -> str:
         "“%%(value)s” is not a year from %(first)s to %(last)s; it was left out. "
         "Choose from the list beside the results."
     ) % {"first": MIN_YEAR, "last": MAX_YEAR}
+
+
+def tags_checked(values: list[str]) -> None:
+    """Refuse a ``tag`` that is not "taxonomy:code": left out silently, it would widen the
+    search it was meant to narrow."""
+    if malformed := tags_malformed(values):
+        raise forms.ValidationError(
+            _(
+                "“%(value)s” is not a tag such as country:JP (a vocabulary and a code); it was "
+                "left out. Choose from the list beside the results."
+            ),
+            code="not_a_tag",  # not invalid_choice, whose message the field would put instead
+            params={"value": malformed[0]},
+        )
 
 
 def _refusal(message: str) -> dict[str, str]:
@@ -70,7 +85,9 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         help_text=_('Words, "exact phrase", OR, -exclude. Codes such as T0086 work too.'),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    tag = django_filters.MultipleChoiceFilter(label=_("Tags"), choices=[])
+    tag = django_filters.MultipleChoiceFilter(
+        label=_("Tags"), choices=[], validators=[tags_checked]
+    )
     tlp = django_filters.MultipleChoiceFilter(
         label="TLP",
         choices=_TLP_CHOICES,
@@ -148,6 +165,8 @@ class CaseStudyFilterSet(django_filters.FilterSet):
                 # One bad value refuses the whole field; keep the good ones, as the message says.
                 valid = {str(value) for value, _ in self.filters[name].extra["choices"]}
                 cleaned[name] = [v for v in self.data.getlist(name) if v in valid]
+        if "tag" in self.form.errors and hasattr(self.data, "getlist"):
+            cleaned["tag"] = self.data.getlist("tag")  # tags_parse leaves out the bad parts
         return Selection.from_cleaned(cleaned)
 
     @cached_property

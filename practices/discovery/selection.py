@@ -81,6 +81,16 @@ def tags_parse(values: list[str]) -> dict[str, list[str]]:
     return grouped
 
 
+def tags_malformed(values: list[str]) -> list[str]:
+    """The parts of these ``tag`` values that ``tags_parse`` leaves out: not "taxonomy:code"."""
+    return [
+        part.strip()
+        for value in values
+        for part in str(value).split(",")
+        if part.strip() and not tags_parse([part])
+    ]
+
+
 @dataclass
 class Selection:
     """One browse request's filters, sort and page, already validated."""
@@ -100,7 +110,9 @@ class Selection:
         tag_values = list(data.get("tag") or [])
         for name in LEGACY_TAG_PARAMS:
             if data.get(name):
-                tag_values.append(f"{name}:{data[name]}")
+                # Country codes are upper case (ISO 3166); older links may not be.
+                value = data[name].upper() if name == "country" else data[name]
+                tag_values.append(f"{name}:{value}")
         text = (data.get("q") or "").strip()
         if not parse(text):  # nothing searchable ("!!!", "-x"): the page without a search
             text = ""

@@ -671,6 +671,66 @@ def test_the_api_list_searches_before_it_filters_as_the_facet_counts_do(world, o
     assert len(client.get("/api/v1/cases/", query).json()["results"]) == 1
 
 
+def test_the_api_lists_published_search_keeps_its_newest_published_matches(world, org, monkeypatch):
+    """``status=published`` applies before the words: the organisation's own newer draft
+    takes no place among the search's newest matches, as it takes none in the counts."""
+    from practices.discovery import search
+
+    draft = CaseStudyFactory(
+        organisation=org, status="draft", title="Elections draft", summary="The elections."
+    )
+    search.search_index_update([draft.pk])
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 1)
+    client = bearer(org)
+    query = {"q": "elections", "status": "published"}
+    listed = client.get("/api/v1/cases/", query).json()["results"]
+    assert client.get("/api/v1/cases/facets/", query).json()["count"] == len(listed) == 1
+    assert listed[0]["title"] != draft.title
+    everything = client.get("/api/v1/cases/", {"q": "elections"}).json()["results"]
+    assert [case["title"] for case in everything] == [draft.title]  # its own, newest
+
+
+def test_a_published_api_list_is_known_as_such_to_the_search(member):
+    from practices.api.cases import readable_cases
+    from practices.api.filters import CaseStudyApiFilterSet
+    from practices.discovery.window import published_only
+
+    filters = CaseStudyApiFilterSet()
+    listed = readable_cases(member)
+    assert published_only(filters.filter_status(listed, "status", ["published"]))
+    assert not published_only(filters.filter_status(listed, "status", ["published", "draft"]))
+
+
+def test_region_and_country_are_read_as_tags_in_the_api_list_as_in_the_counts(world, org):
+    client = bearer(org)
+    for query in (
+        {"tag": "region:indo-pacific", "region": "euro-atlantic"},
+        {"tag": "country:JP", "country": "ee"},
+        {"region": "indo-pacific", "tag": "disarm-red:T0086"},
+    ):
+        counted = client.get("/api/v1/cases/facets/", query).json()["count"]
+        listed = client.get("/api/v1/cases/", {**query, "status": "published"}).json()
+        assert len(listed["results"]) == counted > 0, query
+
+
+@pytest.mark.parametrize("value", ["country", "foo", "country:", ":JP", "country:JP,foo"])
+def test_a_tag_that_is_not_taxonomy_and_code_is_refused_not_dropped(world, org, member, value):
+    """Left out silently, it would widen the list it was meant to narrow."""
+    client = bearer(org)
+    for path in ("/api/v1/cases/", "/api/v1/cases/facets/", "/api/v1/insights/"):
+        response = client.get(path, {"tag": value})
+        assert response.status_code == 400, (path, response.content)
+        assert "is not a tag such as country:JP" in response.content.decode()
+    page = Client()
+    page.force_login(member)
+    response = page.get(reverse("practices:case-list"), {"tag": [value, "country:JP"]})
+    assert "is not a tag such as country:JP" in response.content.decode()
+    assert response.context["selection"].tags == {"country": ["JP"]}  # the good one applies
+    listed = list(response.context["page"])
+    japan = term("country:JP")
+    assert listed and all(japan in case.terms.all() for case in listed)
+
+
 def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
     client = Client()
     client.force_login(member)
