@@ -451,15 +451,17 @@ class Bench:
 
 def search_page(actor, text: str, tag: str | None) -> Callable[[], object]:
     """What the browse page asks of search: the first page of 20 by relevance (among the
-    newest ``NEWEST_MATCHES`` matches) and the total counted up to ``COUNT_CAP + 1``."""
-    selection = Selection(text=text, tags=tags_parse([tag]) if tag else {})
+    newest ``NEWEST_MATCHES`` matches) and the total counted up to ``COUNT_CAP + 1``, through
+    the page's own filterset (``CaseStudyFilterSet.for_reader``: its reader, its window, a
+    narrowed search read once) and ``CappedPaginator``."""
+    data = QueryDict(mutable=True)
+    data["q"] = text
+    if tag:
+        data["tag"] = tag
 
     def run():
-        # With its reader, as the page's filterset passes it: a member's or a moderator's
-        # search reads the window of the newest months (before the tenth session's last run,
-        # the bench left it out, and these rows measured members without their window).
-        listed = selection.search(selectors.case_study_list(actor=actor), reader=actor)
-        queryset = selection.ordered(selection.narrow(listed))
+        filterset = CaseStudyFilterSet.for_reader(data, actor=actor)
+        queryset = filterset.selection.ordered(filterset.qs)
         paginator = CappedPaginator(queryset, PAGE, bounded=True)  # as the page does
         return list(paginator.get_page(1)), paginator.count
 
