@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from practices.discovery.browse import COUNT_CAP, capped_count
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
+from practices.discovery.selection import TAG_PATTERN
 from practices.vocabularies.labels import iso639_1_codes
 
 
@@ -48,7 +49,12 @@ _MANY = {"many": True, "explode": True}
 # The browse page's search and filters, as the facet counts, the matrix and "what worked" take them.
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", str, description='Words, "exact phrase", OR, -exclude'),
-    OpenApiParameter("tag", str, description='"taxonomy:code", e.g. disarm-red:T0086', **_MANY),
+    OpenApiParameter(
+        "tag",
+        {"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN}},
+        description='"taxonomy:code", e.g. disarm-red:T0086 (repeatable or comma-separated)',
+        explode=True,
+    ),
     OpenApiParameter("tlp", str, enum=["clear", "green", "amber", "amber_strict"], **_MANY),
     OpenApiParameter(
         "year",

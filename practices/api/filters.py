@@ -6,11 +6,12 @@ import re
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
-from practices.discovery.filters import tags_checked
-from practices.discovery.selection import Selection, tags_parse
+from practices.discovery.filters import code_checked, tags_checked
+from practices.discovery.selection import CODE_PATTERN, TAG_PATTERN, Selection, tags_parse
 from practices.vocabularies.labels import iso639_1_codes
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
@@ -45,20 +46,33 @@ class Rfc3339Filter(django_filters.IsoDateTimeFilter):
     field_class = Rfc3339Field
 
 
+TAG_HELP = (
+    'Terms as "taxonomy:code", repeatable or comma-separated: any of one taxonomy, and one of '
+    "each taxonomy named (as on the browse page and in the facet counts)"
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": CODE_PATTERN,
+        "description": "One code: region=… is read as tag=region:…, country=… as tag=country:…",
+    }
+)
+class LegacyTagFilter(django_filters.CharFilter):
+    """``region`` and ``country`` of older clients, read as tags (``filter_queryset``)."""
+
+
 class CaseStudyApiFilterSet(django_filters.FilterSet):
     """Filters for /api/v1/cases/; each one is backed by an index."""
 
     tag = django_filters.MultipleChoiceFilter(
-        method="filter_tags",
-        label=(
-            'Terms as "taxonomy:code", repeatable or comma-separated: any of one taxonomy, '
-            "and one of each taxonomy named (as on the browse page and in the facet counts)"
-        ),
-        validators=[tags_checked],
+        method="filter_tags", label=TAG_HELP, validators=[tags_checked]
     )
     # Read as tag=region:… and tag=country:… (see filter_queryset), as the browse page does.
-    region = django_filters.CharFilter(label="A region's code, as tag=region:…")
-    country = django_filters.CharFilter(label="A country's ISO code, as tag=country:…")
+    # Not stripped: a value of white space is not "no value" but no code (``code_checked``).
+    region = LegacyTagFilter(strip=False, validators=[code_checked])
+    country = LegacyTagFilter(strip=False, validators=[code_checked])
     taxonomy = django_filters.CharFilter(method="filter_taxonomy", label="Has any term of")
     tlp = django_filters.MultipleChoiceFilter(
         choices=[c for c in CaseStudy.TLP.choices if c[0] != CaseStudy.TLP.RED]
@@ -98,6 +112,7 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
+    @extend_schema_field({"type": "string", "pattern": TAG_PATTERN, "description": TAG_HELP})
     def filter_tags(self, queryset, name, value: list[str]):
         return Selection(tags=tags_parse(value)).narrow(queryset)
 

@@ -18,9 +18,10 @@ import csv
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from practices.audit.models import AuditEvent
 from practices.audit.records import audit_record
@@ -132,6 +133,16 @@ def case_list_csv(request: HttpRequest):
     if response := sign_in_first(request):
         return response
     filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
+    if not filterset.is_valid():
+        # The page leaves a bad value out and says so beside the results; a file has nowhere
+        # to say it, and would hold more cases than were asked for.
+        problems = " ".join(
+            str(message) for messages in filterset.form.errors.values() for message in messages
+        )
+        return HttpResponseBadRequest(
+            _("This download's filters are not valid: %(problems)s") % {"problems": problems},
+            content_type="text/plain; charset=utf-8",
+        )
     cases = filterset.qs.iterator(chunk_size=CHUNK)
     if request.user.is_authenticated:
         audit_record(

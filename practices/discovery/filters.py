@@ -4,6 +4,8 @@ it, so that facet counts can leave one family out (``filtered(without=…)``).""
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
@@ -15,13 +17,14 @@ from practices.cases import selectors
 from practices.cases.models import CaseStudy
 from practices.discovery.search import kept_matches
 from practices.discovery.selection import (
+    CODE_PATTERN,
     EFFECTIVENESS,
     MAX_YEAR,
     MIN_YEAR,
     SORTS,
     TLPS,
     Selection,
-    tags_malformed,
+    tags_refused,
 )
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import iso639_1_codes, language_name
@@ -46,16 +49,27 @@ def _year_refusal() -> str:
 
 
 def tags_checked(values: list[str]) -> None:
-    """Refuse a ``tag`` that is not "taxonomy:code": left out silently, it would widen the
-    search it was meant to narrow."""
-    if malformed := tags_malformed(values):
+    """Refuse a ``tag`` that is not "taxonomy:code" (``selection.TAG_PATTERN``): left out
+    silently, it would widen the search it was meant to narrow."""
+    if refused := tags_refused(values):
         raise forms.ValidationError(
             _(
                 "“%(value)s” is not a tag such as country:JP (a vocabulary and a code); it was "
                 "left out. Choose from the list beside the results."
             ),
             code="not_a_tag",  # not invalid_choice, whose message the field would put instead
-            params={"value": malformed[0]},
+            params={"value": refused[0]},
+        )
+
+
+def code_checked(value: str) -> None:
+    """Refuse a ``region`` or ``country`` that is not one code: read as a tag, ``country=JP,KR``
+    or ``country=,`` would be split and part of it left out, widening the list."""
+    if value and not re.fullmatch(CODE_PATTERN, value):
+        raise forms.ValidationError(
+            _("“%(value)s” is not one code such as JP; it was left out."),
+            code="not_a_code",
+            params={"value": value},
         )
 
 
@@ -123,8 +137,9 @@ class CaseStudyFilterSet(django_filters.FilterSet):
             )
         },
     )
-    region = django_filters.CharFilter(label=_("Region"))
-    country = django_filters.CharFilter(label=_("Country"))
+    # Not stripped: a value of white space is not "no value" but no code (``code_checked``).
+    region = django_filters.CharFilter(label=_("Region"), strip=False, validators=[code_checked])
+    country = django_filters.CharFilter(label=_("Country"), strip=False, validators=[code_checked])
     period_from = django_filters.DateFilter(
         label=_("Incident active on or after"), widget=forms.DateInput(attrs={"type": "date"})
     )

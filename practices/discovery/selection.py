@@ -15,6 +15,7 @@ family are computed without its own selection (see ``practices.discovery.facets`
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -81,14 +82,21 @@ def tags_parse(values: list[str]) -> dict[str, list[str]]:
     return grouped
 
 
-def tags_malformed(values: list[str]) -> list[str]:
-    """The parts of these ``tag`` values that ``tags_parse`` leaves out: not "taxonomy:code"."""
-    return [
-        part.strip()
-        for value in values
-        for part in str(value).split(",")
-        if part.strip() and not tags_parse([part])
-    ]
+# What a ``tag`` value may hold: "taxonomy:code" parts, comma-separated, each with something
+# other than white space on both sides of its first colon; a ``region`` or ``country`` value is
+# a code alone. White space is spelled out rather than written \s, so that Python and the
+# ECMAScript patterns of the OpenAPI schema (which carries these) read it alike.
+_SPACE = "\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+TAG_CODE = rf"[^,\x00]*[^{_SPACE},\x00][^,\x00]*"
+_TAG_PART = rf"[^,:\x00]*[^{_SPACE},:\x00][^,:\x00]*:{TAG_CODE}"
+TAG_PATTERN = rf"^({_TAG_PART}(,{_TAG_PART})*)?$"  # empty: not given
+CODE_PATTERN = rf"^({TAG_CODE})?$"  # empty: not given
+
+
+def tags_refused(values: list[str]) -> list[str]:
+    """The ``tag`` values that are not "taxonomy:code" parts (``TAG_PATTERN``): left out, as
+    ``tags_parse`` would leave them, they would widen the list they were meant to narrow."""
+    return [value for value in values if not re.fullmatch(TAG_PATTERN, str(value))]
 
 
 @dataclass

@@ -101,3 +101,12 @@ def test_visitors_follow_the_public_view_rule(outsider, moderator, settings):
     assert [r["Title"] for r in rows(Client())] == ["Public"]
     settings.PUBLIC_VIEW_ENABLED = False
     assert Client().get(URL).status_code == 302
+
+
+@pytest.mark.parametrize("params", [{"tag": "foo"}, {"tlp": "red"}, {"country": "JP,KR"}])
+def test_a_download_with_a_filter_that_is_not_valid_is_refused(outsider, moderator, member, params):
+    """The page leaves a bad value out and says so; a file would silently hold more."""
+    published_case(outsider, moderator, title="Shared case")
+    response = signed_in(member).get(reverse("practices:case-list-csv"), params)
+    assert response.status_code == 400
+    assert "This download's filters are not valid" in response.content.decode()

@@ -713,11 +713,19 @@ def test_region_and_country_are_read_as_tags_in_the_api_list_as_in_the_counts(wo
         assert len(listed["results"]) == counted > 0, query
 
 
-@pytest.mark.parametrize("value", ["country", "foo", "country:", ":JP", "country:JP,foo"])
+@pytest.mark.parametrize(
+    "value", ["country", "foo", "country:", ":JP", "country:JP,foo", ",", "country:JP,", " : "]
+)
 def test_a_tag_that_is_not_taxonomy_and_code_is_refused_not_dropped(world, org, member, value):
     """Left out silently, it would widen the list it was meant to narrow."""
     client = bearer(org)
-    for path in ("/api/v1/cases/", "/api/v1/cases/facets/", "/api/v1/insights/"):
+    for path in (
+        "/api/v1/cases/",
+        "/api/v1/cases/stix/",
+        "/api/v1/cases/facets/",
+        "/api/v1/insights/",
+        "/api/v1/matrix/",
+    ):
         response = client.get(path, {"tag": value})
         assert response.status_code == 400, (path, response.content)
         assert "is not a tag such as country:JP" in response.content.decode()
@@ -729,6 +737,37 @@ def test_a_tag_that_is_not_taxonomy_and_code_is_refused_not_dropped(world, org, 
     listed = list(response.context["page"])
     japan = term("country:JP")
     assert listed and all(japan in case.terms.all() for case in listed)
+
+
+@pytest.mark.parametrize("name", ["country", "region"])
+@pytest.mark.parametrize("value", [",", "JP,KR", " "])
+def test_a_region_or_country_that_is_not_one_code_is_refused(world, org, member, name, value):
+    client = bearer(org)
+    for path in ("/api/v1/cases/", "/api/v1/cases/facets/"):
+        response = client.get(path, {name: value})
+        assert response.status_code == 400, (path, response.content)
+        assert "is not one code such as JP" in response.content.decode()
+    page = Client()
+    page.force_login(member)
+    response = page.get(reverse("practices:case-list"), {name: value})
+    assert "is not one code such as JP" in response.content.decode()
+
+
+def test_tag_values_the_schema_allows_are_those_the_api_takes():
+    """The pattern in the OpenAPI schema is the one the API checks with (read as ECMAScript
+    by clients, as Python here): white space is spelled out in it."""
+    import re
+
+    from practices.discovery.selection import TAG_PATTERN, tags_parse, tags_refused
+
+    taken = ["country:JP", "disarm-red:T0086,country:KR", "a b:c d", "x:y:z", " country : JP "]
+    refused = [",", " ", "country", "country:", ":JP", "country:JP,", "\x85:JP", "\ufeff:JP"]
+    assert tags_refused([*taken, ""]) == []  # empty: not given
+    assert tags_refused(refused) == refused
+    for value in taken:  # nothing the pattern lets through is left out
+        parts = [part for part in value.split(",") if part.strip()]
+        assert sum(len(codes) for codes in tags_parse([value]).values()) == len(parts)
+    assert all(re.fullmatch(TAG_PATTERN, value) for value in taken)
 
 
 def test_result_cards_show_disarm_codes_linking_to_their_filter(world, member):
