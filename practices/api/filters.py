@@ -11,7 +11,13 @@ from drf_spectacular.utils import extend_schema_field
 from practices.cases.models import CaseStudy
 from practices.discovery.filters import CaseStudyFilterSet as BrowseFilterSet
 from practices.discovery.filters import code_checked, tags_checked
-from practices.discovery.selection import CODE_PATTERN, TAG_PATTERN, Selection, tags_parse
+from practices.discovery.selection import (
+    CODE_PATTERN,
+    TAG_PATTERN,
+    Selection,
+    legacy_tags,
+    tags_parse,
+)
 from practices.vocabularies.labels import iso639_1_codes
 
 # RFC 3339, as "format: date-time" in the schema promises: a date, a time and an offset.
@@ -100,11 +106,7 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         cleaned = self.form.cleaned_data
-        tags = list(cleaned.get("tag") or [])
-        if cleaned.get("region"):
-            tags.append(f"region:{cleaned['region']}")
-        if cleaned.get("country"):
-            tags.append(f"country:{cleaned['country'].upper()}")
+        tags = [*(cleaned.get("tag") or []), *legacy_tags(cleaned)]
         for name, value in cleaned.items():
             if name == "tag":  # with region and country: any of one taxonomy's values
                 queryset = self.filters["tag"].filter(queryset, tags)

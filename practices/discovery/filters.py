@@ -65,7 +65,7 @@ def tags_checked(values: list[str]) -> None:
 def code_checked(value: str) -> None:
     """Refuse a ``region`` or ``country`` that is not one code: read as a tag, ``country=JP,KR``
     or ``country=,`` would be split and part of it left out, widening the list."""
-    if value and not re.fullmatch(CODE_PATTERN, value):
+    if not re.fullmatch(CODE_PATTERN, value):
         raise forms.ValidationError(
             _("“%(value)s” is not one code such as JP; it was left out."),
             code="not_a_code",

@@ -93,6 +93,17 @@ TAG_PATTERN = rf"^({_TAG_PART}(,{_TAG_PART})*)?$"  # empty: not given
 CODE_PATTERN = rf"^({TAG_CODE})?$"  # empty: not given
 
 
+def legacy_tags(data: dict) -> list[str]:
+    """The tags that ``region=`` and ``country=`` of older links stand for."""
+    found = []
+    for name in LEGACY_TAG_PARAMS:
+        if data.get(name):
+            # Country codes are upper case (ISO 3166); older links may not be.
+            value = data[name].upper() if name == "country" else data[name]
+            found.append(f"{name}:{value}")
+    return found
+
+
 def tags_refused(values: list[str]) -> list[str]:
     """The ``tag`` values that are not "taxonomy:code" parts (``TAG_PATTERN``): left out, as
     ``tags_parse`` would leave them, they would widen the list they were meant to narrow."""
@@ -115,12 +126,7 @@ class Selection:
 
     @classmethod
     def from_cleaned(cls, data: dict) -> Selection:
-        tag_values = list(data.get("tag") or [])
-        for name in LEGACY_TAG_PARAMS:
-            if data.get(name):
-                # Country codes are upper case (ISO 3166); older links may not be.
-                value = data[name].upper() if name == "country" else data[name]
-                tag_values.append(f"{name}:{value}")
+        tag_values = [*(data.get("tag") or []), *legacy_tags(data)]
         text = (data.get("q") or "").strip()
         if not parse(text):  # nothing searchable ("!!!", "-x"): the page without a search
             text = ""
