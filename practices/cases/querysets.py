@@ -120,6 +120,15 @@ class CaseStudyQuerySet(models.QuerySet):
             return frozenset(TLP.values)
         return frozenset({TLP.CLEAR, TLP.GREEN})
 
+    def tlps_alone_visible_to(self, actor) -> frozenset[str]:
+        """The TLPs of the published cases that are *all* ``visible_to(actor)`` returns (a
+        visitor's CLEAR), or none when it returns others too (a member's own organisation's
+        and recipient cases, whatever their TLP). A search may then read only these TLPs'
+        entries from its index (``practices.discovery.search``); it still checks each case."""
+        if _actor_organisation_id(actor) is not None:
+            return frozenset()
+        return self.tlps_published_to(actor)
+
     def with_originator_for(self, actor) -> CaseStudyQuerySet:
         """Annotate ``originator_visible``: may this actor learn who submitted each case?
 

@@ -394,11 +394,11 @@ def search_matches(
 
 
 def _only_tlps(reader) -> list[str] | None:
-    """The TLPs of every case a visitor may read (CLEAR); None for a signed-in reader, who
-    also reads their organisation's and their recipient cases, whatever their TLP."""
-    if reader is None or reader.is_authenticated:
+    """The TLPs of every case the reader may read, when those are all they may read (a
+    visitor's CLEAR: ``CaseStudyQuerySet.tlps_alone_visible_to``); None otherwise."""
+    if reader is None:
         return None
-    return sorted(CaseStudy.objects.tlps_published_to(reader))
+    return sorted(CaseStudy.objects.tlps_alone_visible_to(reader)) or None
 
 
 def _relevance_order(

@@ -347,6 +347,27 @@ def test_the_tlps_counted_from_the_shared_aggregate_are_wholly_visible(
     )
 
 
+@pytest.mark.parametrize("public_view", [True, False])
+def test_the_tlps_a_search_may_read_alone_are_all_the_reader_sees(
+    world, people, settings, public_view
+):
+    # A search reads only these TLPs' index entries: right only if the reader sees those
+    # TLPs' published cases and nothing else.
+    settings.PUBLIC_VIEW_ENABLED = public_view
+    inactive = UserFactory(organisation=OrganisationFactory(is_active=False))
+    deactivated = UserFactory(organisation=people["member"].organisation, is_active=False)
+    for actor in [*people.values(), inactive, deactivated]:
+        alone = CaseStudy.objects.tlps_alone_visible_to(actor)
+        if alone:
+            expected = CaseStudy.objects.published().filter(tlp__in=alone)
+            assert set(CaseStudy.objects.visible_to(actor)) == set(expected)
+    assert CaseStudy.objects.tlps_alone_visible_to(people["member"]) == set()
+    assert CaseStudy.objects.tlps_alone_visible_to(people["moderator"]) == set()
+    assert CaseStudy.objects.tlps_alone_visible_to(people["visitor"]) == (
+        {"clear"} if public_view else set()
+    )
+
+
 def test_unfiltered_counts_follow_a_change_at_once(world, people):
     # The shared aggregate is cached under the change feed's last number, which every case
     # write moves: a withdrawn case leaves the counts with the very next request.
