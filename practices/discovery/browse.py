@@ -78,12 +78,14 @@ class CappedPaginator(Paginator):
                 ids = list(object_list.values_list("pk", flat=True))
             else:  # the slice Paginator.page took, of the ids already in order
                 ids = self.matched[object_list.query.low_mark : object_list.query.high_mark]
-            # The rows through the list's own queryset (the reader's visibility, again), without
-            # its prefetches: the page reads what its cards show itself, the terms as plain
-            # rows (a prefetch added to the list would have to be added here too).
+            # The rows through the list's own queryset (the reader's visibility, again), or the
+            # one a search's matches were kept from (``search.kept_matches``), without its
+            # prefetches: the page reads what its cards show itself, the terms as plain rows (a
+            # prefetch added to the list would have to be added here too).
             rows = {}
             if ids:
-                found = self.object_list.filter(pk__any=ids).order_by().prefetch_related(None)
+                source = getattr(self.object_list, "rows_from", self.object_list)
+                found = source.filter(pk__any=ids).order_by().prefetch_related(None)
                 rows = {case.pk: case for case in found}
             object_list = [rows[pk] for pk in ids if pk in rows]
             card_terms_attach(object_list)

@@ -448,6 +448,13 @@ def test_a_search_read_in_this_request_is_paged_and_counted_without_reading_it_a
             assert known.count == asked.count == len(kept.matched)
         assert len(counting) == 1  # the database's count only
         assert _pages(known) == _pages(asked)
+    # A page reads its rows by id through the member's queryset, without the positions of
+    # every match that ordering the whole list needs.
+    with CaptureQueriesContext(connection) as paging:
+        assert [c.pk for c in CappedPaginator(kept, 1).page(1)] == kept.matched[:1]
+    rows = next(q["sql"] for q in paging if "practices_casestudy_terms" not in q["sql"])
+    assert "search_rank" not in rows
+    assert [q["sql"] for q in paging].count(rows) == 1 and len(paging) == 2  # and card terms
     # Narrowed or reordered, the list is counted and paged by the database again: as a
     # search's list (``bounded``), by one query of its ids in order for both.
     assert getattr(kept.filter(tlp=CaseStudy.TLP.GREEN), "matched", None) is None
