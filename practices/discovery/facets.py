@@ -45,7 +45,14 @@ from practices.cases.models import CaseStudy
 from practices.discovery.counted import counted
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.refreshing import aggregate_cached, kept_for_others
-from practices.discovery.selection import DISARM, EFFECTIVENESS, TAXONOMY_FACETS, TLPS, Selection
+from practices.discovery.selection import (
+    DISARM,
+    EFFECTIVENESS,
+    KEYWORD,
+    TAXONOMY_FACETS,
+    TLPS,
+    Selection,
+)
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import active_language, language_name, term_display_label
 from practices.vocabularies.models import Term
@@ -104,11 +111,22 @@ def term_label(
     return term_display_label(slug, code, label, translations, reader)
 
 
-def selected_terms(selection: Selection) -> dict[tuple[str, str], Term]:
-    """The chosen terms by (taxonomy, code), in one query (unknown codes are simply absent)."""
+def selected_terms(
+    selection: Selection, *, readable: QuerySet[CaseStudy]
+) -> dict[tuple[str, str], Term]:
+    """The chosen terms by (taxonomy, code), in one query (unknown codes are simply absent).
+
+    Vocabulary terms are not secret; free keywords are (they summarise the cases they were
+    typed on), so a chosen keyword is known, and named by its label, only when a case of
+    ``readable`` (built from ``visible_to``) carries it. Otherwise it is shown as typed, like
+    a code that does not exist: a chip must not tell whether another organisation's draft
+    holds a keyword, nor how it is spelt."""
     condition = Q()
     for slug, codes in selection.tags.items():
-        condition |= Q(taxonomy__slug=slug, code__in=codes)
+        chosen = Q(taxonomy__slug=slug, code__in=codes)
+        if slug == KEYWORD:
+            chosen &= Q(pk__in=Term.objects.used_on(readable).values("pk"))
+        condition |= chosen
     if not condition:
         return {}
     terms = Term.objects.filter(condition).select_related("taxonomy")
@@ -334,7 +352,7 @@ def case_facets(filterset: CaseStudyFilterSet) -> list[Facet]:
     """The facet panel for this request, from the filterset's own queryset."""
     selection = filterset.selection
     chosen = set(selection.families())
-    known = selected_terms(selection)
+    known = selected_terms(selection, readable=filterset.queryset)
     facets = _taxonomy_facets(filterset, selection, chosen, known)
     facets += _scalar_facets(filterset, selection, chosen)
     return facets

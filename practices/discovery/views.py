@@ -55,7 +55,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     for facet in facets:
         for value in facet.top + facet.rest:  # the values written out (not the unlisted)
             value.href = links.href(value.name, value.value, selected=value.selected)
-    chips = filter_chips(selection, selected_terms(selection))
+    chips = filter_chips(selection, selected_terms(selection, readable=filterset.queryset))
     suggestions = []
     if paginator.count == 0 and chips:
         suggestions = removal_suggestions(

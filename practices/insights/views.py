@@ -45,7 +45,7 @@ def _page_context(filterset: CaseStudyFilterSet, *, without: str) -> dict:
         "selection": selection,
         "query": selection.query(),
         "counted_query": counted.query(),
-        "chips": filter_chips(selection, selected_terms(selection)),
+        "chips": filter_chips(selection, selected_terms(selection, readable=filterset.queryset)),
         "hidden": [(k, v) for k, v in selection.pairs() if k not in _FORM_FIELDS],
         "found": min(found, COUNT_CAP),
         "capped": found > COUNT_CAP,
@@ -86,7 +86,7 @@ def matrix_navigator_layer(request: HttpRequest) -> HttpResponse:
         return response
     filterset = CaseStudyFilterSet.for_reader(request.GET, actor=request.user)
     matrix = selectors.disarm_matrix(filterset)
-    chips = filter_chips(matrix.base, selected_terms(matrix.base))
+    chips = filter_chips(matrix.base, selected_terms(matrix.base, readable=filterset.queryset))
     browse = reverse("practices:case-list")
     layer = navigator_layer(
         matrix,
@@ -122,7 +122,7 @@ def what_worked(request: HttpRequest, taxonomy: str, code: str) -> HttpResponse:
             "taxonomy_name": selectors.SUBJECTS[taxonomy],
             "selection": selection,
             "query": selection.query(),
-            "chips": filter_chips(applied, selected_terms(applied)),
+            "chips": filter_chips(applied, selected_terms(applied, readable=filterset.queryset)),
             "matrix_query": selectors.leaving_out(selection, selectors.RED).query(),
             "list_url": reverse("practices:case-list"),
         },

@@ -580,6 +580,24 @@ def test_term_search_never_lists_a_keyword_only_on_unreadable_cases(world, membe
     assert "nightfall" not in terms_found(client, taxonomy="keyword", q="night")
 
 
+def test_a_chosen_keyword_only_on_unreadable_cases_is_shown_as_typed(world, member):
+    # "keyword:nightfall" is only on another organisation's draft: its chip, here and on the
+    # pages across cases, must look like a keyword that does not exist (neither its label
+    # nor that it exists), and a keyword on a readable case is named by its label.
+    client = Client()
+    client.force_login(member)
+    for page in ("practices:case-list", "practices:matrix", "practices:insights"):
+        hidden = client.get(reverse(page), {"tag": "keyword:nightfall"})
+        missing = client.get(reverse(page), {"tag": "keyword:daybreak"})
+        assert [c.label for c in hidden.context["chips"]] == ["keyword: nightfall"], page
+        assert [c.label for c in missing.context["chips"]] == ["keyword: daybreak"], page
+        assert "operation nightfall" not in hidden.content.decode()
+    shown = client.get(reverse("practices:case-list"), {"tag": "keyword:harbour"})
+    assert [c.label for c in shown.context["chips"]] == ["Keyword: harbour"]
+    layer = client.get(reverse("practices:matrix-navigator"), {"tag": "keyword:nightfall"})
+    assert layer.status_code == 200 and "operation nightfall" not in layer.content.decode()
+
+
 def test_term_search_of_an_unknown_vocabulary_says_what_to_do(world, member):
     client = Client()
     client.force_login(member)
