@@ -54,7 +54,9 @@ class SearchWord(models.Model):
     milliseconds. Only words of published CLEAR or GREEN cases are kept, and ``public`` says
     whether a CLEAR case holds it: a reader is offered only words of the TLPs they see whole
     (``CaseStudyQuerySet.tlps_published_to``), so a correction is never shaped by a case the
-    reader may not read. Never shown to anyone. A full ``search_index_rebuild`` starts it anew.
+    reader may not read. Words are only added: one that no such case holds any longer (its case
+    withdrawn, restricted or revised) stays until a full ``search_index_rebuild`` starts the
+    list anew, and is not offered meanwhile (``search.NEAREST_WORDS_SQL``). Never shown.
     """
 
     word = models.CharField(max_length=64, primary_key=True)

@@ -270,6 +270,36 @@ def test_typos_are_corrected_only_from_words_the_reader_sees_whole(
 
 
 @pytest.mark.postgres
+def test_a_typo_is_never_corrected_to_a_word_only_cases_since_withdrawn_or_restricted_held(
+    library, outsider, outsider_admin, moderator, member
+):
+    """Words stay in ``SearchWord`` once a published case has held them; a typo is corrected
+    only to words a case the reader sees whole still holds, or it would tell them that some
+    case they may no longer read held the word."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from practices.moderation.transitions import case_study_withdraw
+
+    gone = published_case(outsider, moderator, title="Gone")
+    revise(gone, author=outsider, moderator=moderator, fields={"summary": "The zorblatt plan."})
+    raised = published_case(outsider, moderator, title="Raised", tlp="clear")
+    revise(raised, author=outsider, moderator=moderator, fields={"summary": "Quillwort maps."})
+    visitor = AnonymousUser()
+    assert found(member, "zorblat") == ["Gone"]  # while they may read it
+    assert found(visitor, "quillwor") == ["Raised"]
+    case_study_withdraw(actor=outsider_admin, case_study=gone, comment="Taken back.")
+    revise(raised, author=outsider, moderator=moderator, fields={"tlp": "green"})
+    # The member's own draft holds both words: a correction to either would find it.
+    mine = draft_case(member, title="Mine")
+    write(mine, member, summary="Zorblatt and quillwort, and vexquarn.")
+    assert found(member, "zorblatt") == ["Mine"]  # spelt right, their own draft is found
+    assert found(member, "vexquar") == []  # a word no published case holds: no correction
+    assert found(member, "zorblat") == []  # nor for a word only a withdrawn case held
+    assert set(found(member, "quillwor")) == {"Raised", "Mine"}  # GREEN: whole to a member
+    assert found(visitor, "quillwor") == []  # no longer CLEAR: not for a visitor
+
+
+@pytest.mark.postgres
 def test_a_correctly_spelt_word_stays_beside_a_corrected_one(library, member):
     assert found(member, "ballot rumuors") == ["Ballot rumours"]
 
