@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.authentication import OrganisationActor
 from practices.cases.models import CaseStudy
+from practices.cases.rendering import part_render
 from practices.sync.exceptions import WebhookTargetRefused
 from practices.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from practices.sync.signing import (
@@ -119,32 +120,51 @@ def _claim(event_pk: int) -> WebhookEvent | None:
 
 
 def _unsendable(event: WebhookEvent) -> str | None:
-    """Why this event must not be sent now, or None.
-
-    The payload was computed when the change was made; if the organisation has since lost the
-    case (or its originator was anonymised), sending it late would hand over what it may no
-    longer see. A later event tells the receiver what changed.
-    """
+    """Why this event must not be sent now, or None."""
     endpoint = event.endpoint
     if not endpoint.is_active:
         return "Not sent: the endpoint is deactivated."
     if not endpoint.organisation.is_active:
         return "Not sent: the organisation is inactive."
+    return payload_withheld(event)
+
+
+def payload_withheld(event: WebhookEvent) -> str | None:
+    """Why this event's payload may no longer be shown to its organisation, or None.
+
+    The payload was computed when the change was made; if the organisation has since lost the
+    case, or someone it names was anonymised (the case's originator, an adopter), sending it
+    late, or showing it in the delivery log, would hand over what it may no longer see. A
+    later event tells the receiver what changed.
+    """
     if event.event_type == EventType.CASE_REMOVED:
         return None
-    actor = OrganisationActor(endpoint.organisation)
-    named = (
+    organisation = event.endpoint.organisation
+    actor = OrganisationActor(organisation)
+    found = (
         CaseStudy.objects.visible_to(actor)
         .with_originator_for(actor)
         .filter(uuid=event.case_uuid)
-        .values_list("originator_visible", flat=True)
+        .values_list("pk", "originator_visible")
         .first()
     )
-    if named is None:
-        return f"Not sent: {endpoint.organisation.short_name} may no longer read this case."
-    originator = (event.payload.get("case") or {}).get("originator") or {}
-    if originator.get("anonymised") is False and not named:
+    if found is None:
+        return f"Not sent: {organisation.short_name} may no longer read this case."
+    pk, named = found
+    case = event.payload.get("case") or {}
+    if (case.get("originator") or {}).get("anonymised") is False and not named:
         return "Not sent: the case has been anonymised since this event was written."
+    adopters = {
+        adoption["uuid"]
+        for adoption in case.get("adoptions") or []
+        if (adoption.get("adopter") or {}).get("anonymised") is False
+    }
+    if adopters:
+        # As the organisation would be shown the adoptions now (an adoption removed since is
+        # no longer named either).
+        now = part_render("adoptions", CaseStudy(pk=pk), actor)
+        if adopters - {a["uuid"] for a in now if not a["adopter"]["anonymised"]}:
+            return "Not sent: an adopter has been anonymised since this event was written."
     return None
 
 

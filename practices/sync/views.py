@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from accounts.permissions import org_admin_required
 from practices.sync import signing, webhooks
+from practices.sync.delivery import payload_withheld
 from practices.sync.exceptions import WebhookError, WebhookTargetRefused
 from practices.sync.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -160,6 +161,8 @@ def endpoint_detail(request: HttpRequest, uuid) -> HttpResponse:
 def event_detail(request: HttpRequest, uuid, event_uuid) -> HttpResponse:
     """Every attempt to deliver one event, and the payload it carries."""
     event = _event(request.user, uuid, event_uuid)
+    # What delivery would refuse to send now, the log does not show either.
+    withheld = payload_withheld(event)
     return render(
         request,
         "practices/sync/event.html",
@@ -167,7 +170,8 @@ def event_detail(request: HttpRequest, uuid, event_uuid) -> HttpResponse:
             "endpoint": event.endpoint,
             "event": event,
             "deliveries": event.deliveries.all(),
-            "payload": json.dumps(event.payload, indent=2, ensure_ascii=False),
+            "withheld": withheld,
+            "payload": "" if withheld else json.dumps(event.payload, indent=2, ensure_ascii=False),
         },
     )
 

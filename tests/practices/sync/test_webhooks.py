@@ -480,6 +480,58 @@ def test_an_event_the_organisation_may_no_longer_read_is_not_sent(
     assert case.title not in body.decode()
 
 
+def test_an_event_naming_an_adopter_anonymised_since_is_not_sent(
+    org, other_org, receiver, allow_private
+):
+    import datetime
+
+    from practices.hub import adoptions
+    from tests.factories import UserFactory
+
+    adopter = UserFactory(organisation=OrganisationFactory(name="Quiet Adopter Office"))
+    make_endpoint(other_org, url=receiver.url)
+    case = CaseStudyFactory(organisation=org, status="published", tlp="green")
+    adoption = adoptions.adoption_record(
+        actor=adopter,
+        case_study=case,
+        applied_on=datetime.date(2026, 3, 1),
+        where="Seoul",
+        adaptation="A hotline.",
+        effect="highly_effective",
+        evidence="measured",
+    )  # an event naming the adopter is written, not yet sent
+    adoptions.adoption_update(actor=adopter, adoption=adoption, attribution_mode="anonymised")
+
+    tasks.webhooks_sweep.delay()
+
+    named, anonymised = WebhookEvent.objects.order_by("id")
+    assert "Quiet Adopter Office" in json.dumps(named.payload)
+    assert named.status == Status.SKIPPED
+    assert "adopter has been anonymised" in named.deliveries.get().error
+    assert anonymised.status == Status.DELIVERED
+    assert all(b"Quiet Adopter Office" not in body for _path, _headers, body in receiver.requests)
+
+
+@pytest.mark.parametrize(
+    ("change", "hidden"),
+    [({"attribution_mode": "anonymised"}, "Japanese Test Office"), ({"tlp": "amber"}, "Later")],
+)
+def test_the_log_does_not_show_a_payload_the_organisation_may_no_longer_see(
+    admin_client, org, other_org, receiver, allow_private, change, hidden
+):
+    endpoint, _ = make_endpoint(org, url=receiver.url)
+    case = CaseStudyFactory(organisation=other_org, status="published", tlp="green", title="Later")
+    write(case)  # written while the organisation may read it and its originator is named
+    event = WebhookEvent.objects.get()
+    page = admin_client.get(reverse("webhooks:event", args=[endpoint.uuid, event.uuid]))
+    assert hidden in page.content.decode()
+    write(case, **change)
+    page = admin_client.get(reverse("webhooks:event", args=[endpoint.uuid, event.uuid]))
+    assert page.status_code == 200
+    assert hidden not in page.content.decode()
+    assert "may no longer see what this event carried" in page.content.decode()
+
+
 # --- Registration -------------------------------------------------------------------------------
 
 
