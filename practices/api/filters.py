@@ -166,7 +166,9 @@ class CaseStudyApiFilterSet(django_filters.FilterSet):
         return Selection(**{name: value}).narrow(queryset)
 
     def filter_text(self, queryset, name, value):
-        return Selection(text=value).search(queryset, reader=self.request.user)
+        # As the page and the facets read it: a query without a word to search for ("!!!",
+        # "-x") is no search, rather than a search bounded to the newest matches.
+        return Selection.from_cleaned({"q": value}).search(queryset, reader=self.request.user)
 
     def filter_facet(self, queryset, name, values):
         if name == "year":

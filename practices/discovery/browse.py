@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 

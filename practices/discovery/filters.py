@@ -178,7 +178,8 @@ class CaseStudyFilterSet(django_filters.FilterSet):
         for name in ("tlp", "year", "effectiveness", "written_in"):
             if name in self.form.errors and hasattr(self.data, "getlist"):
                 # One bad value refuses the whole field; keep the good ones, as the message says.
-                valid = {str(value) for value, _ in self.filters[name].extra["choices"]}
+                # The form field's choices: a filter's may be a callable (``written_in``).
+                valid = {str(value) for value, _ in self.form.fields[name].choices}
                 cleaned[name] = [v for v in self.data.getlist(name) if v in valid]
         if "tag" in self.form.errors and hasattr(self.data, "getlist"):
             cleaned["tag"] = self.data.getlist("tag")  # tags_parse leaves out the bad parts

@@ -890,3 +890,46 @@ def test_facet_labels_are_in_the_readers_language(world, member):
     assert french["theme:elections"] == "Élections"
     assert french["country:JP"] == "Japon"
     assert english["disarm-red:T0086"] == french["disarm-red:T0086"]  # DISARM stays in English
+
+
+# --- Values the page takes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["practices:case-list", "practices:matrix", "practices:insights"])
+def test_an_incident_period_is_applied_and_shown_as_a_chip(world, member, url):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse(url), {"period_from": "2024-01-01", "period_to": "2030-12-31"})
+    assert response.status_code == 200
+    labels = [chip.label for chip in response.context["chips"]]
+    assert len(labels) == 2 and all("2024" in label or "2030" in label for label in labels)
+
+
+@pytest.mark.parametrize("values", [["xx"], ["xx", "ja"]])
+def test_an_unknown_language_code_is_left_out_with_a_message(world, member, values):
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("practices:case-list"), {"written_in": values})
+    assert response.status_code == 200
+    assert "“xx” is not a language code; it was left out." in response.content.decode()
+    assert response.context["selection"].languages == [v for v in values if v != "xx"]
+    picker = client.get(
+        reverse("practices:case-terms"),
+        {"taxonomy": "country", "q": "jap", "state": "written_in=xx&written_in=ja"},
+    )
+    assert picker.status_code == 200
+
+
+@pytest.mark.parametrize("q", ["-elections", "!!!", "OR", "-"])
+def test_the_api_list_holds_what_the_facets_count_for_a_query_without_words(
+    world, org, monkeypatch, q
+):
+    # No word to search for: no search, on the list as in the counts (a search would keep
+    # only its newest matches: one here).
+    from practices.discovery import search
+
+    monkeypatch.setattr(search, "NEWEST_MATCHES", 1)
+    api = bearer(org)
+    counted = api.get("/api/v1/cases/facets/", {"q": q}).json()["count"]
+    listed = api.get("/api/v1/cases/", {"q": q, "status": "published"}).json()["results"]
+    assert counted > 1 and len(listed) == counted
