@@ -105,6 +105,13 @@ def legacy_tags(data: dict) -> list[str]:
     return found
 
 
+# More vocabularies than the portal has (``vocabularies.loaders.VOCABULARIES``): tags naming
+# more name one that does not exist, and no case carries a term of each, so nothing is listed.
+# Said before building one EXISTS per vocabulary, which PostgreSQL plans as joins: a hundred
+# made-up vocabularies in one request kept it planning for half a minute.
+MAX_TAG_FAMILIES = 12
+
+
 def tags_refused(values: list[str]) -> list[str]:
     """The ``tag`` values that are not "taxonomy:code" parts (``TAG_PATTERN``): left out, as
     ``tags_parse`` would leave them, they would widen the list they were meant to narrow."""
@@ -182,10 +189,11 @@ class Selection:
 
     def narrow(self, queryset: QuerySet[CaseStudy], *, without: str | None = None):
         """Every filter except the text and except family ``without``."""
+        tags = {slug: codes for slug, codes in self.tags.items() if slug != without}
+        if len(tags) > MAX_TAG_FAMILIES:
+            return queryset.none()
         through = CaseStudy.terms.through.objects
-        for slug, codes in self.tags.items():
-            if slug == without:
-                continue
+        for slug, codes in tags.items():
             # One EXISTS per taxonomy over the indexed through table: OR within, AND across,
             # and rows are never multiplied.
             queryset = queryset.filter(
