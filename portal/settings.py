@@ -8,6 +8,7 @@ as NAME_FILE (a path whose content is the value), for Docker secrets.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -138,7 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery -----------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+# The server alone: the broker takes its database 0 and the cache its database 1, so a database
+# number given here is dropped (appended to, "redis://host:6379/2" would read as database 21).
+REDIS_URL = re.sub(r"/\d*$", "", env.str("REDIS_URL", default=""))
 CACHES = {
     "default": env.cache(
         "CACHE_URL", default=f"{REDIS_URL}/1" if REDIS_URL else "locmemcache://portal"

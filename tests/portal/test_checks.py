@@ -67,3 +67,29 @@ def test_development_is_not_warned_about_its_local_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
     assert shared_cache_check(None) == []
+
+
+@pytest.mark.parametrize(
+    "redis_url", ["redis://127.0.0.1:6379", "redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/2"]
+)
+def test_redis_url_names_the_server_and_its_databases_are_the_portals(redis_url):
+    # Appended to, a database number in REDIS_URL made "redis://…/2/1", which redis-py reads
+    # as database 21.
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "CELERY_BROKER_URL")
+    }
+    environment.update(REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="portal.settings")
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['LOCATION'], settings.CELERY_BROKER_URL)",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.stdout.split() == ["redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/0"]
