@@ -123,8 +123,19 @@ if _PARALLEL_WORKERS and not (_PARALLEL_WORKERS.isascii() and _PARALLEL_WORKERS.
     raise ImproperlyConfigured(
         "POSTGRES_PARALLEL_WORKERS must be a whole number of workers (0 for none), or empty."
     )
+# The longest one statement may run (PostgreSQL's units: 30s, 500ms, 2min), or empty for no
+# bound. The web server sets it as long as gunicorn lets a request live (GUNICORN_TIMEOUT), so
+# that no statement outlives the worker replaced over it (a killed client's query otherwise
+# runs on); migrations and index rebuilds, which take longer, run without it (docker-compose.yml).
+_STATEMENT_TIMEOUT = env.str("POSTGRES_STATEMENT_TIMEOUT", default="").strip()
+if _STATEMENT_TIMEOUT and not re.fullmatch(r"[0-9]+(ms|s|min)?", _STATEMENT_TIMEOUT):
+    raise ImproperlyConfigured(
+        "POSTGRES_STATEMENT_TIMEOUT must be a duration such as 30s, 500ms or 2min, or empty."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _flags = []
+    if _STATEMENT_TIMEOUT:
+        _flags.append(f"-c statement_timeout={_STATEMENT_TIMEOUT}")
     if _PARALLEL_WORKERS:
         _flags.append(f"-c max_parallel_workers_per_gather={_PARALLEL_WORKERS}")
     if _JIT_OFF:

@@ -69,27 +69,57 @@ def test_development_is_not_warned_about_its_local_cache(settings):
     assert shared_cache_check(None) == []
 
 
-@pytest.mark.parametrize(
-    "redis_url", ["redis://127.0.0.1:6379", "redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/2"]
-)
-def test_redis_url_names_the_server_and_its_databases_are_the_portals(redis_url):
-    # Appended to, a database number in REDIS_URL made "redis://…/2/1", which redis-py reads
-    # as database 21.
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "CELERY_BROKER_URL")
-    }
-    environment.update(REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="portal.settings")
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.CACHES['default']['LOCATION'], settings.CELERY_BROKER_URL)",
-        ],
+def _django_run(code: str, **env: str | None) -> subprocess.CompletedProcess:
+    """``code`` run with the portal set up, in this environment changed by ``env`` (None:
+    not set)."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", **env}
+    environment = {key: value for key, value in environment.items() if value is not None}
+    return subprocess.run(  # noqa: S603 (this interpreter, the tests' own code)
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env=environment,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.parametrize(
+    "redis_url", ["redis://127.0.0.1:6379", "redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/2"]
+)
+def test_redis_url_names_the_server_and_its_databases_are_the_portals(redis_url):
+    # Appended to, a database number in REDIS_URL made "redis://…/2/1", which redis-py reads
+    # as database 21.
+    shown = _django_run(
+        "from django.conf import settings; "
+        "print(settings.CACHES['default']['LOCATION'], settings.CELERY_BROKER_URL)",
+        REDIS_URL=redis_url,
+        CACHE_URL=None,
+        CELERY_BROKER_URL=None,
+    )
     assert shown.stdout.split() == ["redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/0"]
+
+
+@pytest.mark.parametrize("value", ["30 s", "1h", "-5s", "30s;drop", "30s -c jit=on"])
+def test_a_statement_timeout_that_is_not_a_duration_is_refused(value):
+    result = _django_run("", POSTGRES_STATEMENT_TIMEOUT=value)
+    assert result.returncode != 0
+    assert "POSTGRES_STATEMENT_TIMEOUT must be a duration" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["30000", "30s", "500ms", "2min", ""])
+def test_a_statement_timeout_in_postgresqls_units_is_taken(value):
+    assert _django_run("", POSTGRES_STATEMENT_TIMEOUT=value).returncode == 0
+
+
+@pytest.mark.postgres
+def test_no_statement_outlives_the_statement_timeout():
+    # What a killed request's query did: it ran on after the worker had gone.
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor: cursor.execute('SELECT pg_sleep(3)')"
+    )
+    bounded = _django_run(code, POSTGRES_STATEMENT_TIMEOUT="300ms")
+    assert bounded.returncode != 0
+    assert "canceling statement due to statement timeout" in bounded.stderr
+    assert _django_run(code.replace("3)", "0.5)"), POSTGRES_STATEMENT_TIMEOUT="").returncode == 0
