@@ -323,16 +323,26 @@ def test_counts_never_reflect_unreadable_cases(world, people):
     assert facet_counts(people["recipient"], "")[("country", "country:JP")] == 2
 
 
+@pytest.fixture
+def deactivated(people):
+    return UserFactory(organisation=people["member"].organisation, is_active=False)
+
+
+@pytest.fixture
+def every_actor(people, deactivated) -> list:
+    """Each kind of reader, and people of an inactive organisation or themselves deactivated."""
+    inactive = UserFactory(organisation=OrganisationFactory(is_active=False))
+    return [*people.values(), inactive, deactivated]
+
+
 @pytest.mark.parametrize("public_view", [True, False])
 def test_the_tlps_counted_from_the_shared_aggregate_are_wholly_visible(
-    world, people, settings, public_view
+    world, people, every_actor, deactivated, settings, public_view
 ):
     # The unfiltered page counts these TLPs' published cases from an aggregate shared by every
     # reader; that is only right if the reader sees every such case, whoever wrote it.
     settings.PUBLIC_VIEW_ENABLED = public_view
-    inactive = UserFactory(organisation=OrganisationFactory(is_active=False))
-    deactivated = UserFactory(organisation=people["member"].organisation, is_active=False)
-    for actor in [*people.values(), inactive, deactivated]:
+    for actor in every_actor:
         whole = CaseStudy.objects.tlps_published_to(actor)
         published = CaseStudy.objects.published()
         visible = CaseStudy.objects.visible_to(actor).published()
@@ -349,14 +359,12 @@ def test_the_tlps_counted_from_the_shared_aggregate_are_wholly_visible(
 
 @pytest.mark.parametrize("public_view", [True, False])
 def test_the_tlps_a_search_may_read_alone_are_all_the_reader_sees(
-    world, people, settings, public_view
+    world, people, every_actor, settings, public_view
 ):
     # A search reads only these TLPs' index entries: right only if the reader sees those
     # TLPs' published cases and nothing else.
     settings.PUBLIC_VIEW_ENABLED = public_view
-    inactive = UserFactory(organisation=OrganisationFactory(is_active=False))
-    deactivated = UserFactory(organisation=people["member"].organisation, is_active=False)
-    for actor in [*people.values(), inactive, deactivated]:
+    for actor in every_actor:
         alone = CaseStudy.objects.tlps_alone_visible_to(actor)
         if alone:
             expected = CaseStudy.objects.published().filter(tlp__in=alone)
