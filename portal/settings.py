@@ -126,7 +126,8 @@ if _PARALLEL_WORKERS and not (_PARALLEL_WORKERS.isascii() and _PARALLEL_WORKERS.
 # The longest one statement may run (PostgreSQL's units: 30s, 500ms, 2min), or empty for no
 # bound. The web server sets it as long as gunicorn lets a request live (GUNICORN_TIMEOUT), so
 # that no statement outlives the worker replaced over it (a killed client's query otherwise
-# runs on); migrations and index rebuilds, which take longer, run without it (docker-compose.yml).
+# runs on). Migrations and index rebuilds take longer: run them with it empty (compose's web
+# command does so for its migrations; README, "Configuration").
 _STATEMENT_TIMEOUT = env.str("POSTGRES_STATEMENT_TIMEOUT", default="").strip()
 if _STATEMENT_TIMEOUT and not re.fullmatch(r"[0-9]+(ms|s|min)?", _STATEMENT_TIMEOUT):
     raise ImproperlyConfigured(

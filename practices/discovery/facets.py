@@ -48,11 +48,11 @@ from practices.discovery.refreshing import aggregate_cached, kept_for_others
 from practices.discovery.selection import (
     DISARM,
     EFFECTIVENESS,
-    KEYWORD,
     TAXONOMY_FACETS,
     TLPS,
     Selection,
 )
+from practices.moderation.keywords import KEYWORD
 from practices.sync.feed import last_seq
 from practices.vocabularies.labels import active_language, language_name, term_display_label
 from practices.vocabularies.models import Term

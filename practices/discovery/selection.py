@@ -39,7 +39,6 @@ TAXONOMY_FACETS: dict[str, str] = {
     "region": _("Region"),
 }
 DISARM = ("disarm-red", "disarm-blue")
-KEYWORD = "keyword"  # free keywords, typed on cases: secret (``facets.selected_terms``)
 LEGACY_TAG_PARAMS = ("region", "country")
 
 SORT_RELEVANCE, SORT_NEWEST, SORT_INCIDENT = "relevance", "newest", "incident"

@@ -20,6 +20,7 @@ from practices.discovery.facets import case_facets, selected_terms, term_label
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import NEWEST_MATCHES, case_snippet
 from practices.discovery.selection import DISARM, SORTS, TAXONOMY_FACETS
+from practices.moderation.keywords import KEYWORD
 from practices.vocabularies.labels import active_language
 from practices.vocabularies.models import Term
 
@@ -111,7 +112,7 @@ def case_terms(request: HttpRequest) -> HttpResponse:
     state = QueryDict(request.GET.get("state", ""))
     filterset = CaseStudyFilterSet.for_reader(state, actor=request.user)
     readable, selection = filterset.queryset, filterset.selection
-    if slug not in TAXONOMY_FACETS and slug != "keyword":
+    if slug not in TAXONOMY_FACETS and slug != KEYWORD:
         return render(
             request,
             "practices/discovery/term_search.html",
@@ -126,9 +127,9 @@ def case_terms(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     terms = Term.objects.of(slug).active()
-    if slug == "keyword":
+    if slug == KEYWORD:
         terms = terms.used_on(readable)
-    if text and slug not in DISARM and slug != "keyword" and active_language() != "en":
+    if text and slug not in DISARM and slug != KEYWORD and active_language() != "en":
         # Named in the reader's language (a few hundred terms at most): match that name too.
         terms = _terms_named(terms, text)
     elif text:

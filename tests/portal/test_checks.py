@@ -34,8 +34,13 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess:
         CELERY_SKIP_CHECKS="1",
         **env,
     )
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return _python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environment)
+
+
+def _python(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """This interpreter run in the project with these arguments and this environment."""
+    return subprocess.run(  # noqa: S603 (this interpreter, the tests' own arguments)
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -74,14 +79,7 @@ def _django_run(code: str, **env: str | None) -> subprocess.CompletedProcess:
     not set)."""
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", **env}
     environment = {key: value for key, value in environment.items() if value is not None}
-    return subprocess.run(  # noqa: S603 (this interpreter, the tests' own code)
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return _python(["-c", f"import django; django.setup(); {code}"], environment)
 
 
 @pytest.mark.parametrize(
