@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def run(path: str, repeat: int, readers: list[str], kinds: list[str]) -> None:
+def run(path: str, repeat: int, readers: list[str], kinds: list[str], cold: bool) -> None:
     # Django set up as bench/search.py runs it (production settings, no SQL logging), and
     # what it uses from Django taken from there.
     from bench import search as bench
@@ -59,6 +59,8 @@ def run(path: str, repeat: int, readers: list[str], kinds: list[str]) -> None:
                 for _ in range(repeat):
                     cache.clear()  # a first request, but for what beat keeps built
                     bench.publication_histogram()
+                    if cold:  # and, with --cold, a worker's memory of the cases emptied
+                        bench.case_facts.forget()
                     started = time.perf_counter()
                     call()
                     elapsed = (time.perf_counter() - started) * 1000
@@ -114,6 +116,9 @@ def main() -> None:
     running.add_argument("--repeat", type=int, default=3)
     running.add_argument("--readers", default="visitor,member,moderator")
     running.add_argument("--kinds", default="search,facets,browse")
+    running.add_argument(
+        "--cold", action="store_true", help="empty the memory of the cases' facts before each"
+    )
     comparing = commands.add_parser("compare", help="pool two sets of runs and compare them")
     comparing.add_argument("before", help="a glob of run files")
     comparing.add_argument("after", help="a glob of run files")
@@ -122,7 +127,13 @@ def main() -> None:
         compare(options.before, options.after)
         return
     sys.argv = sys.argv[:1]  # bench/search.py reads none of these
-    run(options.out, options.repeat, options.readers.split(","), options.kinds.split(","))
+    run(
+        options.out,
+        options.repeat,
+        options.readers.split(","),
+        options.kinds.split(","),
+        options.cold,
+    )
 
 
 if __name__ == "__main__":

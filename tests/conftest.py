@@ -10,6 +10,7 @@ from kombu import pools
 
 from accounts.models import User
 from portal.celery import app as celery_app
+from practices.discovery import case_facts
 from tests.factories import OrganisationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -32,6 +33,7 @@ def _test_settings(settings, tmp_path):
     from django.utils import translation
 
     cache.clear()
+    case_facts.forget()  # the ids of a flushed database's cases are handed out again
 
     translation.activate(settings.LANGUAGE_CODE)
 

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from practices.discovery import browse
+from practices.discovery import browse, case_facts, facets
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
 from practices.discovery.search import case_search, search_index_rebuild
 from practices.models import CaseStudy, Taxonomy, Term
-from practices.moderation.transitions import case_study_withdraw
+from practices.moderation.transitions import case_study_retag, case_study_withdraw
+from practices.sync.feed import change_record, last_seq
+from practices.sync.models import CaseChange, FeedCounter
+from tests.concurrency import in_threads
 from tests.factories import CaseStudyFactory, OrganisationFactory, UserFactory
 from tests.practices.api.test_api_cases import bearer
 
@@ -971,3 +975,181 @@ def test_tags_naming_more_vocabularies_than_the_portal_has_list_nothing_at_once(
     real = ["disarm-red:T0086", "country:JP", "theme:elections", "language:ja", "platform:x"]
     listed = client.get(reverse("practices:case-list"), {"tag": real})
     assert [c.title for c in listed.context["page"]] == ["Ballot rumours"]
+
+
+# --- A search's facets counted from the process's memory of the cases (case_facts) -----------
+#
+# Tests run inside a transaction, where the memory is never used (its uncommitted writes are
+# not in the feed): these commit for real, and make the feed's entries the memory follows.
+
+SEARCHES = [
+    "q=elections",
+    "q=fictional",
+    "q=rumours OR letters",
+    "q=fictional&tag=country:JP",
+    "q=fictional&tlp=green",
+    "q=fictional&written_in=ja",
+]
+
+
+def fed(*cases: CaseStudy) -> None:
+    """A feed entry for each case, as every service writes one with its change."""
+    with transaction.atomic():
+        for case in cases:
+            change_record(case)
+
+
+@pytest.fixture
+def counted_in_memory(monkeypatch):
+    """The database's counts of cases refused: a facet counted there fails the test."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("counted in the database, not from the memory")
+
+    for name in ("_both_counts", "_term_counts", "_scalar_rows"):
+        monkeypatch.setattr(facets, name, refused)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("who", ACTORS)
+def test_a_searchs_counts_from_memory_are_the_lengths_of_the_lists(
+    world, people, counted_in_memory, who
+):
+    fed(*world)
+    actor = people[who]
+    for query in SEARCHES:
+        shown = {key: count for key, count in facet_counts(actor, query).items() if count}
+        assert shown == expected_counts(actor, query), query
+    assert case_facts.held()  # counted there, not passed by
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_memory_holds_facts_never_readers_own_cases_they_cannot_read(world, people):
+    # A moderator's search puts every published case in the memory; a member's search then
+    # still counts only the cases the member reads (the ids come from the member's queryset).
+    fed(*world)
+    facet_counts(people["moderator"], "q=fictional")
+    fictional = {c.pk for c in world if c.status == "published" and "fictional" in c.summary}
+    assert set(case_facts.held()) == fictional
+    counts = facet_counts(people["visitor"], "q=fictional")
+    assert counts[("tlp", "clear")] == 2
+    assert ("tlp", "green") not in counts and ("country", "country:JP") not in counts
+    assert facet_counts(people["member"], "q=fictional").get(("country", "country:AU")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_memory_follows_each_change_through_the_feed(world, people, counted_in_memory):
+    fed(*world)
+    moderator = people["moderator"]
+    before = facet_counts(moderator, "q=elections")
+    assert before[("country", "country:JP")] == 2
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+
+    # Re-tagged by a moderator (the service records the change in the feed).
+    case_study_retag(actor=moderator, case_study=ballot, terms={"country": [term("country:KR")]})
+    after = facet_counts(moderator, "q=elections")
+    assert after[("country", "country:JP")] == 1
+    assert after[("country", "country:KR")] == 1
+
+    # Any write that records itself: the scalars follow too.
+    CaseStudy.objects.filter(pk=ballot.pk).update(effectiveness="ineffective")
+    fed(ballot)
+    counts = facet_counts(moderator, "q=elections")
+    assert counts[("effectiveness", "ineffective")] == 1
+    assert counts[("effectiveness", "effective")] == before[("effectiveness", "effective")] - 1
+    shown = {key: count for key, count in counts.items() if count}
+    assert shown == expected_counts(moderator, "q=elections")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_read_while_it_changes_is_not_kept_as_it_was(world, people, monkeypatch):
+    # A request reads a case's facts while another request's write changes them and a third
+    # brings the memory up to that write: what the first read is used once, never kept.
+    fed(*world)
+    moderator = people["moderator"]
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    read = case_facts._read
+
+    def read_then_changed(ids):
+        found = read(ids)
+        if ballot.pk in ids:
+            monkeypatch.setattr(case_facts, "_read", read)
+            CaseStudy.objects.filter(pk=ballot.pk).update(effectiveness="ineffective")
+            fed(ballot)
+            case_facts._caught_up()  # as another thread's request would, meanwhile
+        return found
+
+    monkeypatch.setattr(case_facts, "_read", read_then_changed)
+    assert facet_counts(moderator, "q=rumours")[("effectiveness", "effective")] == 1
+    assert ballot.pk not in case_facts.held()
+    counts = facet_counts(moderator, "q=rumours")
+    assert counts[("effectiveness", "ineffective")] == 1
+    assert counts.get(("effectiveness", "effective"), 0) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_memory_is_forgotten_when_the_feed_is_not_the_one_it_followed(world, people):
+    # A restored database: the feed's last number is the same, its entry another. A change
+    # made meanwhile without a later entry must still be seen.
+    fed(*world)
+    moderator = people["moderator"]
+    assert facet_counts(moderator, "q=rumours")[("effectiveness", "effective")] == 1
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    assert ballot.pk in case_facts.held()
+    CaseChange.objects.filter(seq=last_seq()).update(created_at=timezone.now())
+    CaseStudy.objects.filter(pk=ballot.pk).update(effectiveness="ineffective")
+    cache.clear()  # the counts kept under that number have their own bound (COUNTED_TIMEOUT)
+    assert facet_counts(moderator, "q=rumours")[("effectiveness", "ineffective")] == 1
+
+    # The feed emptied (a flush): the memory is not used, and what it held goes.
+    CaseChange.objects.all().delete()
+    FeedCounter.objects.all().delete()
+    assert case_facts.facet_counts([ballot.pk]) is None
+    assert not case_facts.held()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_facets_are_counted_in_the_database(world, people):
+    fed(*world)
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    with transaction.atomic():
+        assert case_facts.facet_counts([ballot.pk]) is None
+    assert case_facts.facet_counts([ballot.pk]) is not None
+    assert case_facts.held() == [ballot.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_counts_from_memory_while_a_moderator_retags_end_where_the_database_is(
+    world, people, counted_in_memory
+):
+    # Two readers count a search from the shared memory while a moderator moves a case between
+    # two countries, each move committed on its own connection.
+    fed(*world)
+    moderator = people["moderator"]
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    japan, korea = term("country:JP"), term("country:KR")
+    done = threading.Event()
+
+    def retag():
+        try:
+            for n in range(20):
+                country = korea if n % 2 == 0 else japan
+                case_study_retag(actor=moderator, case_study=ballot, terms={"country": [country]})
+        finally:
+            done.set()
+
+    def count():
+        sums = set()
+        while not done.is_set():
+            counts = facet_counts(moderator, "q=elections")
+            sums.add(
+                counts.get(("country", "country:JP"), 0) + counts.get(("country", "country:KR"), 0)
+            )
+        return sums
+
+    outcomes = in_threads({"moderator": retag, "reader": count, "other": count}, refused=())
+    assert outcomes["reader"][1] <= {2} and outcomes["other"][1] <= {2}  # one country each time
+    counts = facet_counts(moderator, "q=elections")
+    assert {key: n for key, n in counts.items() if n} == expected_counts(moderator, "q=elections")
+    assert counts[("country", "country:JP")] == 2  # the last move: back to Japan

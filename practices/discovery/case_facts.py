@@ -1,0 +1,202 @@
+"""What the facets count of each case (its term ids, TLP, effectiveness, language and incident
+year), held in this process's memory for counting the facets of a search.
+
+Why: the first facet panel of a search grouped the term links of its matches in the database,
+about 34 000 index probes for a search's 2 000 matches, 25-30 ms of a member's first panel at
+100 000 cases, more than the rest of the panel together. Counted here, the same matches cost a
+few milliseconds of Python (``bench/README.md``).
+
+Which cases are counted is still decided by the database, in the request: only ids that the
+reader's own queryset (``visible_to``) returned in this request are looked up
+(``search.kept_matches``: ``.matched``). This memory decides nothing about who sees what; it
+holds facts of cases, the same for every reader, and a case is only ever read from it for a
+reader who was just handed that case's id.
+
+Kept exact by the change feed. Every write that changes a case's terms or these fields takes
+a feed number in its own transaction (``practices.sync.feed``), so before each use the entries
+after the number the memory is at are read — one query on the feed's unique ``seq`` index,
+made after the search, so the memory is never older than the ids it is asked about — and
+their cases forgotten. A case not held (new, changed, or never counted by this process) is
+read from the database with the others missing from the same request, in one query per kind,
+and kept. Everything is forgotten when the feed entry the memory is at is no longer the same
+entry (a restored database, the tests' flushes: the entry is checked by its time, which is
+unique to it), while the feed is empty (nothing to check against), and after ``MAX_AGE``,
+which bounds how long a write that bypassed the services (raw SQL) goes unseen, as the cached
+counts' timeouts do.
+
+Nothing is read from or kept in this memory inside a transaction, whose uncommitted writes are
+not in the feed yet (as ``refreshing.kept_for_others``); the facets are then counted in the
+database. Size: about 300 bytes per case held (``bench/README.md``), per worker process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from itertools import chain
+
+from django.db import connection
+from django.db.models import Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ExtractYear
+
+from portal.cache import database_address
+from practices.cases.models import CaseStudy
+from practices.sync.models import CaseChange, FeedCounter
+
+MAX_AGE = 10 * 60  # seconds, as facets.AGGREGATE_TIMEOUT and counted.COUNTED_TIMEOUT
+
+Scalars = tuple[str, str, str, int | None]  # tlp, effectiveness, language, incident year
+
+
+class _Memory:
+    """The facts held, and the feed entry (number and time) they are exact as of."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.forget()
+
+    def forget(self) -> None:
+        self.facts: dict[int, tuple[Scalars, array]] = {}
+        self.scalars: dict[Scalars, Scalars] = {}  # one tuple per distinct value, shared
+        self.address = ""
+        self.seq = 0
+        self.at: datetime | None = None
+        self.born = time.monotonic()
+        self.generation = getattr(self, "generation", 0) + 1
+
+
+_memory = _Memory()
+
+
+def forget() -> None:
+    """Forget every case (the tests' fixtures, between databases)."""
+    with _memory.lock:
+        _memory.forget()
+
+
+def facet_counts(ids: list[int]) -> tuple[Counter[int], list[dict]] | None:
+    """How many of these cases carry each term (by term id), and their scalar rows (tlp,
+    effectiveness, language, year, count), as ``facets._both_counts`` counts them in the
+    database; None when they must be counted there (inside a transaction, an empty feed).
+    ``ids`` must come from the reader's queryset in this request."""
+    if connection.in_atomic_block:
+        return None
+    generation = _caught_up()
+    if generation is None:
+        return None
+    facts = _memory.facts
+    read = _read([pk for pk in ids if pk not in facts])
+    if read:
+        with _memory.lock:
+            if _memory.generation == generation:  # nothing was forgotten while reading
+                facts.update(read)
+    # A case deleted since the search is in neither: it is not counted.
+    held = [fact for pk in ids if (fact := read.get(pk) or facts.get(pk)) is not None]
+    terms = Counter(chain.from_iterable(fact[1] for fact in held))
+    scalars = Counter(fact[0] for fact in held)
+    rows = [
+        {"tlp": tlp, "effectiveness": effectiveness, "language": language, "year": year, "count": n}
+        for (tlp, effectiveness, language, year), n in scalars.items()
+    ]
+    return terms, rows
+
+
+def _caught_up(attempts: int = 3) -> int | None:
+    """Bring the memory up to the feed's last entry: the generation it is then at, or None
+    when it cannot be checked against the feed (empty) or other threads kept moving it."""
+    address = database_address()
+    for _ in range(attempts):
+        with _memory.lock:
+            if address != _memory.address or time.monotonic() - _memory.born > MAX_AGE:
+                _memory.forget()
+                _memory.address = address
+            seq, at, generation = _memory.seq, _memory.at, _memory.generation
+        entries = _entries_since(seq)
+        if not entries and not seq:
+            return None  # an empty feed: nothing to check the memory against
+        with _memory.lock:
+            if _memory.generation != generation:  # another thread moved it meanwhile
+                continue
+            if seq and (not entries or (entries[0][0], entries[0][2]) != (seq, at)):
+                # Kept under an entry the feed no longer holds (restored, flushed): all go.
+                _memory.forget()
+                _memory.address = address
+                continue
+            changed = {case_id for _, case_id, _ in entries[1:] if case_id is not None}
+            for case_id in changed:
+                _memory.facts.pop(case_id, None)
+            if changed:  # a case being read meanwhile may be read as it was: not kept
+                _memory.generation += 1
+            _memory.seq, _memory.at = entries[-1][0], entries[-1][2]
+            return _memory.generation
+    return None
+
+
+def _entries_since(seq: int) -> list[tuple[int, int | None, datetime]]:
+    """The feed's entries from number ``seq`` (to check that it is still the entry the memory
+    is at) to the last, or the last alone for a memory at 0: number, case id (None for a
+    deleted case or a collection) and time, in one query. The last is the counter's number,
+    read in the same statement: every entry up to it is then committed and visible (numbers
+    are taken under the counter's row lock by the writing transaction, practices.sync.feed)."""
+    last = FeedCounter.objects.filter(pk=1).values("value")
+    entries = CaseChange.objects.filter(seq__lte=Subquery(last))
+    entries = entries.filter(seq__gte=seq) if seq else entries.filter(seq=Subquery(last))
+    return list(entries.order_by("seq").values_list("seq", "case_study_id", "created_at"))
+
+
+def _read(ids: list[int]) -> dict[int, tuple[Scalars, array]]:
+    """The facts of these cases, read from the database in one query (none for no ids): each
+    case's row with its term ids gathered beside it, which costs about what grouping their
+    links cost (``facets._both_counts``), where reading the links as rows cost half as much
+    again."""
+    if not ids:
+        return {}
+    # The SQL is made of table and column names from the models' meta, nothing else.
+    term_ids = RawSQL(_term_ids_sql(), [])  # noqa: S611
+    rows = (
+        CaseStudy.objects.filter(pk__any=ids)
+        .annotate(facet_year=ExtractYear("incident_start"), term_ids=term_ids)
+        .values_list("pk", "tlp", "effectiveness", "language", "facet_year", "term_ids")
+        .order_by()
+    )
+    return {
+        pk: (_shared((tlp, effectiveness, language, _year(year))), _term_array(term_ids))
+        for pk, tlp, effectiveness, language, year, term_ids in rows
+    }
+
+
+def _term_ids_sql() -> str:
+    """A case's term ids (an array on PostgreSQL, a comma-separated list on SQLite)."""
+    link = CaseStudy.terms.through._meta
+    case_column = link.get_field("casestudy").column
+    term_column = link.get_field("term").column
+    cases = CaseStudy._meta
+    correlated = f"FROM {link.db_table} WHERE {case_column} = {cases.db_table}.{cases.pk.column}"
+    if connection.vendor == "postgresql":
+        return f"ARRAY(SELECT {term_column} {correlated})"
+    return f"(SELECT group_concat({term_column}) {correlated})"
+
+
+def _term_array(term_ids: list[int] | str | None) -> array:
+    if isinstance(term_ids, str):
+        return array("I", map(int, term_ids.split(",")))
+    return array("I", term_ids or ())
+
+
+def _year(value) -> int | None:
+    return None if value is None else int(value)  # PostgreSQL's EXTRACT: numeric
+
+
+def _shared(scalars: Scalars) -> Scalars:
+    # A few hundred distinct values among 100 000 cases: each case points at a shared tuple.
+    return _memory.scalars.setdefault(scalars, scalars)
+
+
+def held() -> Iterable[int]:
+    """The ids of the cases held (for the tests)."""
+    return list(_memory.facts)
