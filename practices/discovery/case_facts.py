@@ -3,8 +3,11 @@ year), held in this process's memory for counting the facets of a search.
 
 Why: the first facet panel of a search grouped the term links of its matches in the database,
 about 34 000 index probes for a search's 2 000 matches, 25-30 ms of a member's first panel at
-100 000 cases, more than the rest of the panel together. Counted here, the same matches cost a
-few milliseconds of Python (``bench/README.md``).
+100 000 cases, more than the rest of the panel together. Counted here, the same matches cost
+5-9 ms, the query that brings the memory up to date included. A case is read into the memory
+the first time a search of this process counts it, at a little more than grouping cost (so a
+worker's first searches are 10-15 ms slower than before, and the rest 20-30 ms faster:
+``bench/README.md``).
 
 Which cases are counted is still decided by the database, in the request: only ids that the
 reader's own queryset (``visible_to``) returned in this request are looked up
@@ -17,12 +20,15 @@ a feed number in its own transaction (``practices.sync.feed``), so before each u
 after the number the memory is at are read — one query on the feed's unique ``seq`` index,
 made after the search, so the memory is never older than the ids it is asked about — and
 their cases forgotten. A case not held (new, changed, or never counted by this process) is
-read from the database with the others missing from the same request, in one query per kind,
-and kept. Everything is forgotten when the feed entry the memory is at is no longer the same
-entry (a restored database, the tests' flushes: the entry is checked by its time, which is
-unique to it), while the feed is empty (nothing to check against), and after ``MAX_AGE``,
-which bounds how long a write that bypassed the services (raw SQL) goes unseen, as the cached
-counts' timeouts do.
+read from the database with the others missing from the same request, in one query, and kept.
+Everything is forgotten when the feed entry the memory is at is no longer the same entry (a
+restored database, the tests' flushes: the entry is checked by its time, which is unique to
+it), when a case that may have been counted is deleted (its entries then name no case), while
+the feed is empty (nothing to check against), and after ``MAX_AGE``, which bounds how long a
+write that bypassed the services goes unseen, as the cached counts' timeouts do: raw SQL, or a
+data migration that rewrites these fields (restart the workers after one to see it at once).
+A term deleted in the admin takes its links with it unrecorded; its id is simply no longer
+named by ``facets._term_rows``.
 
 Nothing is read from or kept in this memory inside a transaction, whose uncommitted writes are
 not in the feed yet (as ``refreshing.kept_for_others``); the facets are then counted in the
@@ -48,6 +54,7 @@ from portal.cache import database_address
 from practices.cases.models import CaseStudy
 from practices.sync.models import CaseChange, FeedCounter
 
+DRAFT = CaseStudy.Status.DRAFT
 MAX_AGE = 10 * 60  # seconds, as facets.AGGREGATE_TIMEOUT and counted.COUNTED_TIMEOUT
 
 Scalars = tuple[str, str, str, int | None]  # tlp, effectiveness, language, incident year
@@ -90,13 +97,15 @@ def facet_counts(ids: list[int]) -> tuple[Counter[int], list[dict]] | None:
     if generation is None:
         return None
     facts = _memory.facts
-    read = _read([pk for pk in ids if pk not in facts])
+    # Each case once, as the database counts it; what is held is taken at once, before
+    # another thread's catch-up may forget some of it while the rest is read.
+    found = {pk: fact for pk in ids if (fact := facts.get(pk)) is not None}
+    read = _read([pk for pk in dict.fromkeys(ids) if pk not in found])
     if read:
         with _memory.lock:
             if _memory.generation == generation:  # nothing was forgotten while reading
                 facts.update(read)
-    # A case deleted since the search is in neither: it is not counted.
-    held = [fact for pk in ids if (fact := read.get(pk) or facts.get(pk)) is not None]
+    held = [*found.values(), *read.values()]  # a case deleted since the search is in neither
     terms = Counter(chain.from_iterable(fact[1] for fact in held))
     scalars = Counter(fact[0] for fact in held)
     rows = [
@@ -120,14 +129,23 @@ def _caught_up(attempts: int = 3) -> int | None:
         if not entries and not seq:
             return None  # an empty feed: nothing to check the memory against
         with _memory.lock:
-            if _memory.generation != generation:  # another thread moved it meanwhile
+            if (_memory.generation, _memory.seq) != (generation, seq):
+                # Another thread moved it meanwhile: this read may miss entries it applied
+                # (from 0, only the last entry was read).
                 continue
             if seq and (not entries or (entries[0][0], entries[0][2]) != (seq, at)):
                 # Kept under an entry the feed no longer holds (restored, flushed): all go.
                 _memory.forget()
                 _memory.address = address
                 continue
-            changed = {case_id for _, case_id, _ in entries[1:] if case_id is not None}
+            if any(deleted and status != DRAFT for *_, status, deleted in entries[1:]):
+                # A deleted case's entries no longer name it (SET_NULL), so it cannot be
+                # forgotten by itself: all go. Only the admin deletes a case that was ever
+                # published; the portal deletes drafts never submitted, never counted here.
+                _memory.forget()
+                _memory.address = address
+                continue
+            changed = {entry[1] for entry in entries[1:] if entry[1] is not None}
             for case_id in changed:
                 _memory.facts.pop(case_id, None)
             if changed:  # a case being read meanwhile may be read as it was: not kept
@@ -137,16 +155,18 @@ def _caught_up(attempts: int = 3) -> int | None:
     return None
 
 
-def _entries_since(seq: int) -> list[tuple[int, int | None, datetime]]:
+def _entries_since(seq: int) -> list[tuple[int, int | None, datetime, str, bool]]:
     """The feed's entries from number ``seq`` (to check that it is still the entry the memory
     is at) to the last, or the last alone for a memory at 0: number, case id (None for a
-    deleted case or a collection) and time, in one query. The last is the counter's number,
+    deleted case or a collection), time, status and whether the case was deleted, in one
+    query. The last is the counter's number,
     read in the same statement: every entry up to it is then committed and visible (numbers
     are taken under the counter's row lock by the writing transaction, practices.sync.feed)."""
     last = FeedCounter.objects.filter(pk=1).values("value")
     entries = CaseChange.objects.filter(seq__lte=Subquery(last))
     entries = entries.filter(seq__gte=seq) if seq else entries.filter(seq=Subquery(last))
-    return list(entries.order_by("seq").values_list("seq", "case_study_id", "created_at"))
+    columns = ("seq", "case_study_id", "created_at", "status", "deleted")
+    return list(entries.order_by("seq").values_list(*columns))
 
 
 def _read(ids: list[int]) -> dict[int, tuple[Scalars, array]]:
@@ -184,8 +204,11 @@ def _term_ids_sql() -> str:
 
 def _term_array(term_ids: list[int] | str | None) -> array:
     if isinstance(term_ids, str):
-        return array("I", map(int, term_ids.split(",")))
-    return array("I", term_ids or ())
+        term_ids = [int(term_id) for term_id in term_ids.split(",")]
+    try:
+        return array("I", term_ids or ())  # 4 bytes an id
+    except OverflowError:  # ids are 64-bit columns: past 2**32, 8 bytes
+        return array("q", term_ids)
 
 
 def _year(value) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 import threading
+from collections import Counter
 from urllib.parse import urlencode
 
 import pytest
@@ -21,7 +22,7 @@ from django.utils import timezone
 from practices.discovery import browse, case_facts, facets
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
-from practices.discovery.search import case_search, search_index_rebuild
+from practices.discovery.search import case_search, kept_matches, search_index_rebuild
 from practices.models import CaseStudy, Taxonomy, Term
 from practices.moderation.transitions import case_study_retag, case_study_withdraw
 from practices.sync.feed import change_record, last_seq
@@ -1024,7 +1025,9 @@ def test_a_searchs_counts_from_memory_are_the_lengths_of_the_lists(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_memory_holds_facts_never_readers_own_cases_they_cannot_read(world, people):
+def test_the_memory_holds_facts_never_readers_own_cases_they_cannot_read(
+    world, people, counted_in_memory
+):
     # A moderator's search puts every published case in the memory; a member's search then
     # still counts only the cases the member reads (the ids come from the member's queryset).
     fed(*world)
@@ -1116,6 +1119,111 @@ def test_inside_a_transaction_the_facets_are_counted_in_the_database(world, peop
         assert case_facts.facet_counts([ballot.pk]) is None
     assert case_facts.facet_counts([ballot.pk]) is not None
     assert case_facts.held() == [ballot.pk]
+
+
+def total(rows: list[dict]) -> int:
+    return sum(row["count"] for row in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_memory_counts_every_case_as_the_database_does(world, org):
+    bare = CaseStudyFactory(organisation=org, incident_start=None)  # no terms, no year
+    fed(*world, bare)
+    ids = list(CaseStudy.objects.values_list("pk", flat=True))
+    asked = [*ids, ids[0], max(ids) + 1000]  # one twice, one that does not exist
+    terms, rows = facets._both_counts(CaseStudy.objects.filter(pk__in=ids))
+    for _ in ("read", "held"):
+        remembered = case_facts.facet_counts(asked)
+        assert remembered[0] == terms
+        assert sorted(remembered[1], key=repr) == sorted(rows, key=repr)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_kept_from_an_earlier_request_are_read_again_through_the_readers_queryset(
+    world, people
+):
+    # A search's ids from the cache (``.ranked`` without ``.matched``): one of them is no
+    # longer readable, though the memory holds it (a moderator counted it).
+    fed(*world)
+    member = people["member"]
+    readable = CaseStudy.objects.visible_to(member).published()
+    shown = readable.get(title="Ballot rumours")
+    hidden = CaseStudy.objects.get(title="Amber for the third office")
+    case_facts.facet_counts([shown.pk, hidden.pk])
+    cases = kept_matches(readable, [shown.pk, hidden.pk], cut=False)
+    assert total(facets._remembered(cases)[1]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_catch_up_racing_another_keeps_no_stale_fact(world, monkeypatch):
+    # One thread starts from an empty memory; meanwhile another brings it up to date and
+    # keeps a case, which then changes. The first thread read only the last entry.
+    fed(*world)
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    since = case_facts._entries_since
+
+    def another_thread_meanwhile(seq):
+        monkeypatch.setattr(case_facts, "_entries_since", since)
+        assert case_facts.facet_counts([ballot.pk]) is not None
+        CaseStudy.objects.filter(pk=ballot.pk).update(effectiveness="ineffective")
+        fed(ballot)
+        return since(seq)
+
+    monkeypatch.setattr(case_facts, "_entries_since", another_thread_meanwhile)
+    case_facts.facet_counts([])
+    assert [row["effectiveness"] for row in case_facts.facet_counts([ballot.pk])[1]] == [
+        "ineffective"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_case_forgotten_by_another_thread_while_counting_is_still_counted(
+    world, monkeypatch
+):
+    fed(*world)
+    held, other = CaseStudy.objects.published().order_by("pk")[:2]
+    case_facts.facet_counts([held.pk])
+    read = case_facts._read
+
+    def another_thread_meanwhile(ids):
+        found = read(ids)
+        monkeypatch.setattr(case_facts, "_read", read)
+        fed(held)  # a write to the held case, and another request catching up
+        case_facts._caught_up()
+        return found
+
+    monkeypatch.setattr(case_facts, "_read", another_thread_meanwhile)
+    assert total(case_facts.facet_counts([held.pk, other.pk])[1]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_case_deleted_since_is_not_counted(world):
+    fed(*world)
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    pk = ballot.pk
+    case_facts.facet_counts([pk])
+    with transaction.atomic():  # as the admin deletes
+        change_record(ballot, deleted=True)
+        ballot.delete()
+    assert case_facts.facet_counts([pk]) == (Counter(), [])
+    assert not case_facts.held()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_took_no_feed_number_is_seen_after_max_age(world, monkeypatch):
+    fed(*world)
+    ballot = CaseStudy.objects.get(title="Ballot rumours")
+    assert [row["effectiveness"] for row in case_facts.facet_counts([ballot.pk])[1]] == [
+        "effective"
+    ]
+    CaseStudy.objects.filter(pk=ballot.pk).update(effectiveness="ineffective")  # raw
+    assert [row["effectiveness"] for row in case_facts.facet_counts([ballot.pk])[1]] == [
+        "effective"
+    ]
+    monkeypatch.setattr(case_facts, "MAX_AGE", 0)
+    assert [row["effectiveness"] for row in case_facts.facet_counts([ballot.pk])[1]] == [
+        "ineffective"
+    ]
 
 
 @pytest.mark.postgres
