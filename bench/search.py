@@ -589,11 +589,19 @@ def actors() -> dict[str, object]:
     return {"visitor": None, "member": member, "moderator": moderator}
 
 
+def restarted() -> None:
+    """The memory of the cases' facts as a worker's start leaves it (``case_facts.warm``)."""
+    case_facts.forget()
+    case_facts.warm()
+
+
 # "first": nothing of this search in the shared cache, the process's memory of the cases'
-# facts (``case_facts``) as earlier requests left it; "cold": that memory emptied too, as in a
-# worker that has just started; "again": the same request repeated.
+# facts (``case_facts``) as earlier requests left it; "started": that memory as a worker's
+# start leaves it (the newest cases read); "cold": that memory empty (a worst case: a worker
+# whose start could not warm it); "again": the same request repeated.
 FACET_KINDS = (
     ("first", True, None),
+    ("first, started", True, restarted),
     ("first, cold", True, case_facts.forget),
     ("again", False, None),
 )

@@ -38,3 +38,8 @@ def post_worker_init(worker) -> None:
     """
     gc.collect()
     gc.freeze()
+    # The newest cases' facet facts read into memory while the worker serves (after the
+    # freeze, which must not hold them: they are forgotten and read again every ten minutes).
+    from practices.discovery import case_facts
+
+    case_facts.warm_in_background()

@@ -37,6 +37,7 @@ database. Size: about 300 bytes per case held (``bench/README.md``), per worker 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from array import array
@@ -45,7 +46,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from itertools import chain
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
@@ -56,6 +57,11 @@ from practices.sync.models import CaseChange, FeedCounter
 
 DRAFT = CaseStudy.Status.DRAFT
 MAX_AGE = 10 * 60  # seconds, as facets.AGGREGATE_TIMEOUT and counted.COUNTED_TIMEOUT
+# A worker's start reads the newest cases' facts (``warm``): about 6 MB, under a second.
+WARM_NEWEST = 20_000
+WARM_CHUNK = 2_000
+
+logger = logging.getLogger(__name__)
 
 Scalars = tuple[str, str, str, int | None]  # tlp, effectiveness, language, incident year
 
@@ -65,6 +71,7 @@ class _Memory:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.kept_warm = False  # warmed when the worker started: warmed again after MAX_AGE
         self.forget()
 
     def forget(self) -> None:
@@ -91,21 +98,9 @@ def facet_counts(ids: list[int]) -> tuple[Counter[int], list[dict]] | None:
     effectiveness, language, year, count), as ``facets._both_counts`` counts them in the
     database; None when they must be counted there (inside a transaction, an empty feed).
     ``ids`` must come from the reader's queryset in this request."""
-    if connection.in_atomic_block:
+    held = _facts_of(ids)
+    if held is None:
         return None
-    generation = _caught_up()
-    if generation is None:
-        return None
-    facts = _memory.facts
-    # Each case once, as the database counts it; what is held is taken at once, before
-    # another thread's catch-up may forget some of it while the rest is read.
-    found = {pk: fact for pk in ids if (fact := facts.get(pk)) is not None}
-    read = _read([pk for pk in dict.fromkeys(ids) if pk not in found])
-    if read:
-        with _memory.lock:
-            if _memory.generation == generation:  # nothing was forgotten while reading
-                facts.update(read)
-    held = [*found.values(), *read.values()]  # a case deleted since the search is in neither
     terms = Counter(chain.from_iterable(fact[1] for fact in held))
     scalars = Counter(fact[0] for fact in held)
     rows = [
@@ -115,16 +110,70 @@ def facet_counts(ids: list[int]) -> tuple[Counter[int], list[dict]] | None:
     return terms, rows
 
 
+def _facts_of(ids: list[int]) -> list[tuple[Scalars, array]] | None:
+    """The facts of these cases, each once (a case deleted since is left out), those not held
+    read and kept; None when the memory may not be used."""
+    if connection.in_atomic_block:
+        return None
+    generation = _caught_up()
+    if generation is None:
+        return None
+    facts = _memory.facts
+    # What is held is taken at once, before another thread's catch-up may forget some of it
+    # while the rest is read.
+    found = {pk: fact for pk in ids if (fact := facts.get(pk)) is not None}
+    read = _read([pk for pk in dict.fromkeys(ids) if pk not in found])
+    if read:
+        with _memory.lock:
+            if _memory.generation == generation:  # nothing was forgotten while reading
+                facts.update(read)
+    return [*found.values(), *read.values()]
+
+
+def warm(newest: int = WARM_NEWEST) -> None:
+    """Read the facts of the ``newest`` published cases into the memory, a search's worth at a
+    time: where most searches' matches are (they keep their newest, ``search.NEWEST_MATCHES``),
+    so that a worker's first searches need not read them. Run by each gunicorn worker in a
+    thread of its own once it has started (``portal/gunicorn.conf.py``); a database that
+    cannot be reached only leaves the memory to fill as searches count."""
+    try:
+        published = CaseStudy.objects.published().order_by("-published_at", "-pk")
+        ids = list(published.values_list("pk", flat=True)[:newest])
+        for start in range(0, len(ids), WARM_CHUNK):
+            _facts_of(ids[start : start + WARM_CHUNK])
+    except DatabaseError:
+        logger.warning("The memory of the cases' facts was not warmed", exc_info=True)
+
+
+def warm_in_background() -> threading.Thread:
+    """``warm`` in a thread of its own, now and each time the memory is forgotten for its age."""
+    _memory.kept_warm = True
+
+    def warm_then_close() -> None:
+        try:
+            warm()
+        finally:
+            connection.close()  # the thread's own connection
+
+    thread = threading.Thread(target=warm_then_close, name="case-facts-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def _caught_up(attempts: int = 3) -> int | None:
     """Bring the memory up to the feed's last entry: the generation it is then at, or None
     when it cannot be checked against the feed (empty) or other threads kept moving it."""
     address = database_address()
     for _ in range(attempts):
         with _memory.lock:
-            if address != _memory.address or time.monotonic() - _memory.born > MAX_AGE:
+            expired = time.monotonic() - _memory.born > MAX_AGE
+            rewarm = expired and _memory.kept_warm and bool(_memory.facts)
+            if address != _memory.address or expired:
                 _memory.forget()
                 _memory.address = address
             seq, at, generation = _memory.seq, _memory.at, _memory.generation
+        if rewarm:
+            warm_in_background()
         entries = _entries_since(seq)
         if not entries and not seq:
             return None  # an empty feed: nothing to check the memory against

@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from practices.cases.querysets import CaseStudyQuerySet
 from practices.discovery import browse, case_facts, facets
 from practices.discovery.facets import case_facets
 from practices.discovery.filters import CaseStudyFilterSet
@@ -1224,6 +1225,34 @@ def test_a_write_that_took_no_feed_number_is_seen_after_max_age(world, monkeypat
     assert [row["effectiveness"] for row in case_facts.facet_counts([ballot.pk])[1]] == [
         "ineffective"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_warms_its_memory_with_the_newest_published_cases(world, monkeypatch):
+    fed(*world)
+    monkeypatch.setattr(case_facts, "WARM_CHUNK", 2)
+    case_facts.warm_in_background().join(timeout=30)
+    newest = CaseStudy.objects.published().order_by("-published_at", "-pk")
+    assert sorted(case_facts.held()) == sorted(newest.values_list("pk", flat=True))
+    case_facts.forget()
+    case_facts.warm(newest=3)
+    assert sorted(case_facts.held()) == sorted(newest.values_list("pk", flat=True)[:3])
+
+    # Forgotten for its age, the memory is warmed again (in the background, as at start).
+    monkeypatch.setattr(case_facts, "MAX_AGE", 0)
+    started = []
+    monkeypatch.setattr(case_facts, "warm_in_background", lambda: started.append(True))
+    case_facts.facet_counts([])
+    assert started == [True] and not case_facts.held()
+
+
+def test_a_worker_that_cannot_reach_the_database_serves_on_without_warming(monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CaseStudyQuerySet, "published", unreachable)
+    case_facts.warm()
+    assert "was not warmed" in caplog.text and not case_facts.held()
 
 
 @pytest.mark.postgres
