@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -515,7 +516,9 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
         label, prefix, secret = raw.split("_", 2)
     except ValueError:
         return None
-    if label != TOKEN_PREFIX:
+    if label != TOKEN_PREFIX or not re.fullmatch(r"[0-9a-f]{12}", prefix):
+        # Not one ``api_token_create`` hands out (``token_hex(6)``): no query for it, so that
+        # whatever bytes a header carries (a NUL, which PostgreSQL refuses) never reach one.
         return None
     token = ApiToken.objects.select_related("organisation").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.key_hash, api_token_hash(secret)):

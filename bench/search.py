@@ -484,7 +484,9 @@ def floor_visibility(actor) -> tuple[str, list]:
     )
 
 
-def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
+def search_floor(
+    actor, text: str, tag: str | None, *, with_facets: bool = False
+) -> Callable[[], object]:
     """The same page and total by hand: websearch_to_tsquery on the GIN index (character pairs
     for Japanese and Korean), ts_rank_cd over the newest matches, a capped count; no ORM."""
     visible, params = floor_visibility(actor)
@@ -527,13 +529,28 @@ def search_floor(actor, text: str, tag: str | None) -> Callable[[], object]:
     )
     count_sql = f"SELECT count(*) FROM (SELECT 1 {where} LIMIT {COUNT_CAP + 1}) capped"
     where_params = params + match_params + tag_params
+    # With ``facets``: the panel's counts over the same matches, grouped by hand (each term's
+    # cases, and the cases per TLP, effectiveness, language and year), as the search's first
+    # panel is counted: ``search + facets`` together, the issue's first target.
+    facets_sql = (
+        "WITH m AS (SELECT c.id, c.tlp, c.effectiveness, c.language, "
+        f"EXTRACT(year FROM c.incident_start) AS y {where}) "
+        "SELECT ct.term_id, NULL, NULL, NULL, NULL, count(*) FROM practices_casestudy_terms ct "
+        "WHERE ct.casestudy_id IN (SELECT id FROM m) GROUP BY ct.term_id "
+        "UNION ALL SELECT NULL, tlp, effectiveness, language, y, count(*) FROM m "
+        "GROUP BY tlp, effectiveness, language, y"
+    )
 
     def run():
         with connection.cursor() as cursor:
             cursor.execute(page_sql, rank_params + where_params)
             page = cursor.fetchall()
             cursor.execute(count_sql, where_params)
-            return page, cursor.fetchone()
+            total = cursor.fetchone()
+            if not with_facets:
+                return page, total
+            cursor.execute(facets_sql, where_params)
+            return page, total, cursor.fetchall()
 
     return run
 
@@ -633,6 +650,9 @@ def measure_all(bench: Bench, explain: bool, typo: bool) -> None:
             bench.measure(
                 f"facets with q, {actor_name}, {kind}",
                 [facets(reader, q, t) for q, t in QUERIES],
+                [search_floor(actor, q, t, with_facets=True) for q, t in QUERIES]
+                if kind == "first"
+                else None,
                 first=first,
                 before=before,
             )

@@ -143,7 +143,7 @@ class CaseStudyViewSet(
         case = self.get_object()
         if not actor_owns(request.user, case):
             raise exceptions.NotFound(_("No such resource."))
-        data = CaseStudyUpdateSerializer(data=request.data, partial=True)
+        data = CaseStudyUpdateSerializer(data=request.data, partial=True, context={"case": case})
         data.is_valid(raise_exception=True)
         if "version" not in data.validated_data:
             raise exceptions.ValidationError({"version": [_("This field is required.")]})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import Organisation
@@ -29,6 +31,14 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         return text.normalise_newlines(value)
+
+
+def _no_comma(value: str) -> None:
+    # The service reads keywords as "a, b, c" (the page's field): a comma would split one.
+    if "," in value:
+        raise serializers.ValidationError(
+            _("A keyword holds no comma: send each keyword as an item of its own.")
+        )
 
 
 def _text(limit: int, **kwargs) -> TextField:
@@ -115,7 +125,10 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
         help_text='Controlled terms as "taxonomy:code", e.g. "disarm-red:T0002", "country:EE".',
     )
     keywords = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=50
+        child=serializers.CharField(max_length=100, validators=[_no_comma]),
+        required=False,
+        max_length=50,
+        help_text="Free keywords, one per item (a keyword holds no comma).",
     )
     recipients = serializers.ListField(
         child=serializers.SlugField(), required=False, max_length=100,
@@ -143,7 +156,7 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
         found = {
             (t.taxonomy.slug, t.code): t
             for t in Term.objects.select_related("taxonomy").filter(
-                is_active=True,
+                Q(is_active=True) | Q(pk__in=self._terms_held()),
                 taxonomy__slug__in={s for s, _ in wanted},
                 code__in={c for _, c in wanted},
             )
@@ -156,6 +169,16 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
             if (term.taxonomy.slug, term.code) in wanted:
                 grouped.setdefault(term.taxonomy.slug, []).append(term)
         return grouped
+
+    def _terms_held(self) -> list[int]:
+        """The terms of the case being changed (``context["case"]``): kept when sent back,
+        even once retired, as the page's tag fields keep them, so that a client may write
+        back the tags it read."""
+        case = self.context.get("case")
+        if case is None:
+            return []
+        links = CaseStudy.terms.through.objects.filter(casestudy_id=case.pk)
+        return list(links.values_list("term_id", flat=True))
 
     def validate_recipients(self, values: list[str]) -> list[Organisation]:
         organisations = list(Organisation.objects.active().filter(slug__in=values))
@@ -180,6 +203,8 @@ class CaseStudyWriteSerializer(StrictJSONTypesMixin, serializers.Serializer):
         if "keywords" in data:
             from practices.cases.services import keywords_to_terms
 
+            # One keyword per item, none holding a comma (``_no_comma``): joined, they split
+            # back into the same keywords, at most as many as the list's bound.
             arguments.setdefault("terms", {})["keyword"] = keywords_to_terms(
                 ", ".join(data["keywords"])
             )

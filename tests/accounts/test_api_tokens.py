@@ -3,6 +3,7 @@ operators issue and revoke them. Only a keyed hash of the secret is ever stored.
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
 from io import StringIO
@@ -530,3 +531,16 @@ def test_command_refuses_bad_input_plainly(org, args):
     with pytest.raises(CommandError):
         _command(*(a.format(org=org.slug) for a in args))
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "credentials", [b"x:cdpe_ab\x00cdef012345_secret", b"x:cdpe_ABCDEF012345_secret", b"x:cdpe__"]
+)
+def test_a_token_not_shaped_as_issued_is_refused_without_a_query(org, credentials):
+    # HTTP Basic (TAXII, the MISP feed) carries any bytes: a NUL in the prefix made
+    # PostgreSQL refuse the lookup, a 500.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(credentials).decode())
+    response = client.get("/taxii2/", HTTP_ACCEPT="application/taxii+json;version=2.1")
+    assert response.status_code == 401
+    assert services.api_token_authenticate(credentials.decode()[2:]) is None

@@ -805,3 +805,44 @@ def test_keyword_list_shows_only_keywords_of_cases_the_token_may_read(org, other
     assert response.status_code == 200
     labels = {term["label"] for term in response.json()["results"]}
     assert labels == {"open topic"}
+
+
+def test_each_keyword_is_an_item_and_one_holding_a_comma_is_refused(org):
+    # Joined for the service as "a, b, c", an item "Smith, John" would become two keywords,
+    # and fifty items of "a,b,c,…" a thousand: the list's bound would not bound them.
+    writer = bearer(org, write=True)
+    response = writer.post(
+        CASES, {"title": "Ours", "keywords": ["harbour", "Smith, John"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "holds no comma" in str(response.json())
+    assert not CaseStudy.objects.filter(title="Ours").exists()
+    assert not Term.objects.filter(taxonomy__slug="keyword").exists()  # nothing half-made
+
+    response = writer.post(
+        CASES, {"title": "Ours", "keywords": ["harbour", "Smith John"]}, format="json"
+    )
+    assert response.status_code == 201
+    assert sorted(response.json()["keywords"]) == ["Smith John", "harbour"]
+
+
+def test_a_client_may_write_back_the_tags_it_read_though_one_was_retired(org):
+    country = Taxonomy.objects.create(slug="country", name="Country")
+    estonia = Term.objects.create(taxonomy=country, code="EE", label="Estonia")
+    Term.objects.create(taxonomy=country, code="LV", label="Latvia", is_active=False)
+    draft = CaseStudyFactory(organisation=org, status="draft", terms=[estonia])
+    Term.objects.filter(pk=estonia.pk).update(is_active=False)  # retired by the curators
+    writer = bearer(org, write=True)
+    read = writer.get(f"{CASES}{draft.uuid}/").json()
+    tags = [f"{tag['taxonomy']}:{tag['code']}" for tag in read["tags"]]
+    assert tags == ["country:EE"]
+
+    url = f"{CASES}{draft.uuid}/"
+    kept = writer.patch(url, {"version": read["version"], "tags": tags}, format="json")
+    assert kept.status_code == 200, kept.content
+    # A retired term the case does not carry is still refused, as on the page.
+    added = writer.patch(
+        url, {"version": kept.json()["version"], "tags": [*tags, "country:LV"]}, format="json"
+    )
+    assert added.status_code == 400
+    assert "country:LV" in str(added.json())
