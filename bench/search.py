@@ -529,7 +529,7 @@ def search_floor(
     )
     count_sql = f"SELECT count(*) FROM (SELECT 1 {where} LIMIT {COUNT_CAP + 1}) capped"
     where_params = params + match_params + tag_params
-    # With ``facets``: the panel's counts over the same matches, grouped by hand (each term's
+    # With ``with_facets``: the panel's counts over the same matches, grouped by hand (each term's
     # cases, and the cases per TLP, effectiveness, language and year), as the search's first
     # panel is counted: ``search + facets`` together, the first target.
     facets_sql = (

@@ -208,9 +208,9 @@ def _entries_since(seq: int) -> list[tuple[int, int | None, datetime, str, bool]
     """The feed's entries from number ``seq`` (to check that it is still the entry the memory
     is at) to the last, or the last alone for a memory at 0: number, case id (None for a
     deleted case or a collection), time, status and whether the case was deleted, in one
-    query. The last is the counter's number,
-    read in the same statement: every entry up to it is then committed and visible (numbers
-    are taken under the counter's row lock by the writing transaction, practices.sync.feed)."""
+    query. The last is the counter's number, read in the same statement: every entry up to
+    it is then committed and visible (numbers are taken under the counter's row lock by the
+    writing transaction, ``practices.sync.feed``)."""
     last = FeedCounter.objects.filter(pk=1).values("value")
     entries = CaseChange.objects.filter(seq__lte=Subquery(last))
     entries = entries.filter(seq__gte=seq) if seq else entries.filter(seq=Subquery(last))
